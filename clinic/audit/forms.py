@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clinic.accounts.models import User
+from clinic.audit.models import AccessAction
+
+
+class AuditFilterForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=User.objects.order_by("last_name", "first_name", "username"),
+        required=False,
+        to_field_name="code",
+        empty_label=_("Anyone"),
+    )
+    patient = forms.UUIDField(
+        label=_("Patient code"),
+        required=False,
+        help_text=_("The code in the address of the patient's chart."),
+    )
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("Any action")), *AccessAction.choices]
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """What the top navigation may show: the person's roles, read once per request."""
+    user = getattr(request, "user", None)
+    roles = user.roles if user is not None and user.is_authenticated else frozenset()
+    return {
+        "user_roles": roles,
+        "clinic_name": settings.CLINIC_NAME,
+    }

@@ -1,0 +1,63 @@
+"""Pages of the project that belong to no app: the dashboard, the health check, error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from clinic.lib.access import any_staff, public
+
+logger = logging.getLogger(__name__)
+
+
+@any_staff
+@require_http_methods(["GET"])
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "clinic/home.html")
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # any failure means "not healthy"; the reason goes to the log
+        logger.warning("health check: database unavailable", exc_info=True)
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        return bool(cache._cache.get_client().ping())  # type: ignore[attr-defined]
+    except Exception:
+        logger.warning("health check: redis unavailable", exc_info=True)
+        return False
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def healthz(request: HttpRequest) -> JsonResponse:
+    status = {"database": _database_ok(), "redis": _redis_ok()}
+    healthy = all(status.values())
+    body = {name: "ok" if ok else "unavailable" for name, ok in status.items()}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No context processors that touch the database: the error may be the database.
+    return render(request, "500.html", status=500, using=None)

@@ -1,0 +1,115 @@
+"""Personas and helpers shared by the whole suite.
+
+The suite runs against the real PostgreSQL and Redis named by DATABASE_URL and REDIS_URL
+(`make test` starts embedded ones when they are unset).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from clinic.accounts.models import Discipline, User
+from clinic.accounts.roles import Role
+
+PASSWORD = "correct-horse-battery-staple-42"
+_counter = itertools.count(1)
+
+
+def make_user(
+    *roles: str,
+    username: str | None = None,
+    is_active: bool = True,
+    discipline: str = Discipline.PAIN_ANAESTHESIA,
+    password: str = PASSWORD,
+    **extra: object,
+) -> User:
+    """A staff member with `roles`, a known password and no pending password change."""
+    from django.contrib.auth.models import Group
+
+    number = next(_counter)
+    username = username or f"staff{number}"
+    user = User(
+        username=username,
+        email=f"{username}@example.org",
+        first_name=extra.pop("first_name", "Test"),  # type: ignore[arg-type]
+        last_name=extra.pop("last_name", f"Person{number}"),  # type: ignore[arg-type]
+        discipline=discipline,
+        is_active=is_active,
+        **extra,
+    )
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    return user
+
+
+class HttpsClient(Client):
+    """The test client as production sees requests: over HTTPS behind the TLS proxy."""
+
+    def __init__(self, **defaults: object) -> None:
+        defaults.setdefault("headers", {"X-Forwarded-Proto": "https"})
+        super().__init__(**defaults)  # type: ignore[arg-type]
+
+
+def client_for(user: User | None, **kwargs: object) -> Client:
+    client = HttpsClient(**kwargs)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    # Production hashing is slow on purpose; the tests create hundreds of accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client() -> Client:
+    return HttpsClient()
+
+
+@pytest.fixture
+def clinician(db: None) -> User:
+    return make_user(Role.CLINICIAN, username="clinician", first_name="Clara", last_name="Nguyen")
+
+
+@pytest.fixture
+def coordinator(db: None) -> User:
+    return make_user(
+        Role.COORDINATOR,
+        username="coordinator",
+        discipline=Discipline.COORDINATION,
+        first_name="Cora",
+        last_name="Osei",
+    )
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    return make_user(
+        Role.ADMIN,
+        username="admin",
+        discipline=Discipline.ADMINISTRATION,
+        first_name="Ada",
+        last_name="Mensah",
+    )
+
+
+@pytest.fixture
+def inactive_user(db: None) -> User:
+    return make_user(Role.CLINICIAN, username="leaver", is_active=False)
+
+
+@pytest.fixture
+def no_role_user(db: None) -> User:
+    return make_user(username="norole")
+
+
+def role_names(user: User) -> Iterable[str]:
+    return sorted(user.groups.values_list("name", flat=True))
