@@ -46,6 +46,8 @@ CLINIC_NAME = os.environ.get("CLINIC_NAME", "Cancer Pain Clinic")
 INSTALLED_APPS = [
     "clinic.accounts",
     "clinic.audit",
+    "clinic.reminders",
+    "patients",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -7,6 +7,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("clinic.accounts.urls")),
     path("audit/", include("clinic.audit.urls")),
+    path("patients/", include("patients.urls")),
+    path("reminders/", include("clinic.reminders.urls")),
 ]
 
 handler403 = "clinic.views.permission_denied"

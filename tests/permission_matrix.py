@@ -67,7 +67,7 @@ def staff_code(objects: dict[str, Any]) -> dict[str, Any]:
     return {"code": objects["target_staff"].code}
 
 
-ROUTES: dict[str, Route] = {
+FOUNDATION_ROUTES: dict[str, Route] = {
     "home": Route(get=Method(SIGNED_IN)),
     "healthz": Route(get=Method(EVERYONE)),
     # Accounts: sign-in and password reset are public; the rest needs a signed-in person.
@@ -107,3 +107,18 @@ ROUTES: dict[str, Route] = {
     "audit:access-log": Route(get=Method(frozenset({ADMIN}))),
     "audit:staff-changes": Route(get=Method(frozenset({ADMIN}))),
 }
+
+
+def _all_routes() -> dict[str, Route]:
+    # Each app keeps its own rows in tests/matrix/<app>.py as a ROUTES dict.
+    from tests.matrix import patients, reminders
+
+    routes = dict(FOUNDATION_ROUTES)
+    for module in (patients, reminders):
+        overlap = set(routes) & set(module.ROUTES)
+        assert not overlap, f"URL names listed twice in the matrix: {sorted(overlap)}"
+        routes.update(module.ROUTES)
+    return routes
+
+
+ROUTES = _all_routes()
