@@ -111,5 +111,14 @@ def no_role_user(db: None) -> User:
     return make_user(username="norole")
 
 
+def free_port_for_tests() -> int:
+    """A loopback port nothing listens on (for "service is down" tests)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def role_names(user: User) -> Iterable[str]:
     return sorted(user.groups.values_list("name", flat=True))

@@ -15,10 +15,18 @@ class StaffSearchForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All")), ("active", _("Active")), ("inactive", _("Inactive"))],
+        choices=[
+            ("", _("Active and inactive")),
+            ("active", _("Active")),
+            ("inactive", _("Inactive")),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     role = forms.ChoiceField(
-        label=_("Role"), required=False, choices=[("", _("Any role")), *list(Role.choices)]
+        label=_("Role"),
+        required=False,
+        choices=[("", _("Any role")), *list(Role.choices)],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

@@ -24,16 +24,18 @@ class Discipline(models.TextChoices):
     ADMINISTRATION = "administration", _("Administration")
 
 
-class StaffManager(UserManager["User"]):
+class StaffQuerySet(models.QuerySet["User"]):
+    def active(self) -> StaffQuerySet:
+        return self.filter(is_active=True)
+
+    def with_role(self, role: str) -> StaffQuerySet:
+        return self.filter(groups__name=role)
+
+
+class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, username: str | None) -> User:
         # Usernames are unique whatever their case, so sign-in ignores case too.
         return self.get(username__iexact=username)
-
-    def active(self) -> models.QuerySet[User]:
-        return self.filter(is_active=True)
-
-    def with_role(self, role: str) -> models.QuerySet[User]:
-        return self.filter(groups__name=role)
 
 
 @pghistory.track(

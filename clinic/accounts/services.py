@@ -27,7 +27,11 @@ def _role_groups(roles: Iterable[str]) -> list[Group]:
     unknown = wanted - ROLE_NAMES
     if unknown:
         raise StaffError(_("Unknown role: %(roles)s") % {"roles": ", ".join(sorted(unknown))})
-    return list(Group.objects.filter(name__in=wanted))
+    groups = list(Group.objects.filter(name__in=wanted))
+    if len(groups) != len(wanted):
+        # The role groups come from a migration; without them no role can be given.
+        raise StaffError(_("The role groups are missing; run the database migrations."))
+    return groups
 
 
 def _other_active_admins(user: User) -> int:

@@ -42,7 +42,7 @@ def staff_change_list(
     user_event_model = User.pgh_event_models["insert"]  # type: ignore[attr-defined]
     events = Events.objects.across(user_event_model, UserGroupsEvent).order_by("-pgh_created_at")
     if actor is not None:
-        events = events.filter(pgh_context__metadata__user=actor.pk)
+        events = events.filter(pgh_context__user=actor.pk)
     if date_from is not None:
         events = events.filter(pgh_created_at__date__gte=date_from)
     if date_to is not None:
@@ -73,9 +73,9 @@ def staff_change_rows(events: list[Events]) -> list[StaffChangeRow]:
         if context.get("user"):
             user_ids.add(int(context["user"]))
         data = event.pgh_data or {}
-        if "group" in data:
-            group_ids.add(int(data["group"]))
-            user_ids.add(int(data["user"]))
+        if "group_id" in data:
+            group_ids.add(int(data["group_id"]))
+            user_ids.add(int(data["user_id"]))
     names = {
         user.pk: f"{user.display_name} ({user.username})"
         for user in User.objects.filter(pk__in=user_ids)
@@ -86,9 +86,9 @@ def staff_change_rows(events: list[Events]) -> list[StaffChangeRow]:
         context = event.pgh_context or {}
         data = event.pgh_data or {}
         changer = names.get(int(context["user"]), "") if context.get("user") else ""
-        if "group" in data:
-            subject = names.get(int(data["user"]), str(data["user"]))
-            role = groups.get(int(data["group"]), str(data["group"]))
+        if "group_id" in data:
+            subject = names.get(int(data["user_id"]), str(data["user_id"]))
+            role = groups.get(int(data["group_id"]), str(data["group_id"]))
             change = "Role added" if event.pgh_label == "role.add" else "Role removed"
             details = role
         else:
