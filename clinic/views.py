@@ -6,8 +6,9 @@ import logging
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -59,5 +60,6 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No context processors that touch the database: the error may be the database.
-    return render(request, "500.html", status=500, using=None)
+    # Rendered without the request, so no context processor touches the database: the error
+    # may be the database.
+    return HttpResponseServerError(loader.get_template("500.html").render())

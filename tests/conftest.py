@@ -44,7 +44,7 @@ def make_user(
     )
     user.set_password(password)
     user.save()
-    user.groups.set(Group.objects.filter(name__in=roles))
+    user.groups.set([Group.objects.get_or_create(name=role)[0] for role in roles])
     return user
 
 

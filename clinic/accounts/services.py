@@ -27,11 +27,9 @@ def _role_groups(roles: Iterable[str]) -> list[Group]:
     unknown = wanted - ROLE_NAMES
     if unknown:
         raise StaffError(_("Unknown role: %(roles)s") % {"roles": ", ".join(sorted(unknown))})
-    groups = list(Group.objects.filter(name__in=wanted))
-    if len(groups) != len(wanted):
-        # The role groups come from a migration; without them no role can be given.
-        raise StaffError(_("The role groups are missing; run the database migrations."))
-    return groups
+    # A migration creates the role groups; should one be missing (a flushed database), the
+    # role is still given rather than silently dropped.
+    return [Group.objects.get_or_create(name=role)[0] for role in sorted(wanted)]
 
 
 def _other_active_admins(user: User) -> int:
