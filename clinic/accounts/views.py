@@ -13,7 +13,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clinic.accounts import selectors, services
+from clinic.accounts import security, selectors, services
 from clinic.accounts.forms import StaffCreateForm, StaffEditForm, StaffSearchForm
 from clinic.accounts.models import User
 from clinic.accounts.roles import Role
@@ -33,6 +33,18 @@ class SignInView(auth_views.LoginView):
         response = super().form_valid(form)
         access_log_record(request=self.request, action=AccessAction.SIGN_IN, actor=form.get_user())
         return response
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if security.address_is_spraying(request):
+            access_log_record(
+                request=request,
+                action=AccessAction.SIGN_IN_FAILED,
+                actor_label=request.POST.get("username", "")[:150],
+                flagged=True,
+                note="refused: too many failures from this address",
+            )
+            return render(request, "registration/locked_out.html", status=429)
+        return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         access_log_record(

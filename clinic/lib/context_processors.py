@@ -14,3 +14,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "user_roles": roles,
         "clinic_name": settings.CLINIC_NAME,
     }
+
+
+def csp_nonce(request: HttpRequest) -> dict[str, Any]:
+    """The nonce of this response's Content-Security-Policy, under the name django-htmx reads."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -70,3 +71,53 @@ class MustChangePasswordMiddleware:
         if getattr(view_func, "login_required", True) is False:
             return None
         return redirect(reverse("accounts:password-change"))
+
+
+class SessionTimeoutMiddleware:
+    """End a signed-in session after the idle timeout and after its absolute lifetime.
+
+    Requests marked as background polling (header `X-Background-Poll: 1`, which our polling
+    elements send) do not count as activity, so an open tab does not keep a session alive.
+    """
+
+    # Writing the session on every click costs a query; a minute's precision is enough.
+    touch_every = 60
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            expired = self._expired(request)
+            if expired:
+                from django.contrib import messages
+                from django.contrib.auth import logout
+
+                logout(request)
+                messages.info(request, expired)
+                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+        return self.get_response(request)
+
+    def _expired(self, request: HttpRequest) -> str:
+        from django.conf import settings
+        from django.utils.translation import gettext as _
+
+        from clinic.lib.policy import session_idle_timeout
+
+        now = time.time()
+        session = request.session
+        started = session.setdefault("signed_in_at", now)
+        last = session.get("last_activity", started)
+        if now - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds():
+            return _("You were signed out: sessions last at most 12 hours. Please sign in again.")
+        idle = session_idle_timeout()
+        if now - last > idle.total_seconds():
+            minutes = int(idle.total_seconds() // 60)
+            return _("You were signed out after %(minutes)s minutes without activity.") % {
+                "minutes": minutes
+            }
+        polling = request.headers.get("X-Background-Poll") == "1"
+        if not polling and now - last >= self.touch_every:
+            session["last_activity"] = now
+        return ""

@@ -69,6 +69,8 @@ def plain_http_live_server() -> Iterator[None]:
         SECURE_SSL_REDIRECT=False,
         SESSION_COOKIE_SECURE=False,
         CSRF_COOKIE_SECURE=False,
+        SESSION_COOKIE_NAME="sessionid",
+        CSRF_COOKIE_NAME="csrftoken",
         STORAGES=storages,
     )
     override.enable()
