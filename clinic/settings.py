@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "crispy_forms",
@@ -78,8 +81,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "clinic.lib.access.RoleMiddleware",
+    "clinic.lib.middleware.TwoFactorMiddleware",
     "clinic.lib.middleware.MustChangePasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinic.lib.middleware.SessionTimeoutMiddleware",
@@ -184,6 +189,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # after 12 hours whatever happens.
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 15)))
 SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+# Admins always sign in with a second factor; this default makes everyone do so (clinic policy).
+TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("TWO_FACTOR_REQUIRED_FOR_ALL", True)
+OTP_TOTP_ISSUER = CLINIC_NAME
 
 # --- Security (production values unless DEBUG) ---------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -56,11 +56,53 @@ class HttpsClient(Client):
         super().__init__(**defaults)  # type: ignore[arg-type]
 
 
+def verify_two_factor(client: Client, user: User) -> None:
+    """Mark the client's session as having passed the second factor, as a code would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 def client_for(user: User | None, **kwargs: object) -> Client:
+    """A client signed in as `user`, past the second factor."""
     client = HttpsClient(**kwargs)
     if user is not None:
         client.force_login(user)
+        verify_two_factor(client, user)
     return client
+
+
+def backup_code_for(user: User) -> str:
+    """A fresh single-use backup code for `user` (what the person would read off their list)."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="backup codes", defaults={"confirmed": True}
+    )
+    token = StaticToken.random_token()
+    StaticToken.objects.create(device=device, token=token)
+    return token
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
+    """Sign in through the pages: password, then a backup code when the password was right."""
+    from django.urls import reverse
+
+    response = client.post(reverse("accounts:login"), {"username": username, "password": password})
+    if response.status_code == 302:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        user = User.objects.get(username__iexact=username)
+        # Someone who set up their authenticator earlier and now uses a backup code.
+        TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "authenticator"}
+        )
+        client.post(reverse("accounts:two-factor-verify"), {"code": backup_code_for(user)})
+    return response
 
 
 @pytest.fixture(autouse=True)

@@ -88,6 +88,17 @@ FOUNDATION_ROUTES: dict[str, Route] = {
         get=Method(EVERYONE),
     ),
     "accounts:password-reset-complete": Route(get=Method(EVERYONE)),
+    # Two-factor pages come between password and second factor; everyone signed in may.
+    "accounts:two-factor-setup": Route(get=Method(SIGNED_IN), post=Method(SIGNED_IN)),
+    # Without an authenticator yet, verifying sends the person to set one up.
+    "accounts:two-factor-verify": Route(
+        get=Method(SIGNED_IN, ok=REDIRECT), post=Method(SIGNED_IN, ok=REDIRECT)
+    ),
+    "accounts:staff-two-factor-reset": Route(
+        kwargs=staff_code,
+        get=Method(frozenset({ADMIN})),
+        post=Method(frozenset({ADMIN}), ok=REDIRECT),
+    ),
     "accounts:staff-list": Route(get=Method(frozenset({ADMIN}))),
     "accounts:staff-create": Route(get=Method(frozenset({ADMIN})), post=Method(frozenset({ADMIN}))),
     "accounts:staff-edit": Route(
@@ -109,12 +120,26 @@ FOUNDATION_ROUTES: dict[str, Route] = {
 }
 
 
-def _all_routes() -> dict[str, Route]:
-    # Each app keeps its own rows in tests/matrix/<app>.py as a ROUTES dict.
+def _matrix_modules() -> tuple[Any, ...]:
     from tests.matrix import patients, reminders
 
+    return (patients, reminders)
+
+
+def build_objects() -> dict[str, Any]:
+    """Objects the routes' kwargs need: each matrix module may define `build_objects() -> dict`."""
+    objects: dict[str, Any] = {}
+    for module in _matrix_modules():
+        build = getattr(module, "build_objects", None)
+        if build is not None:
+            objects.update(build())
+    return objects
+
+
+def _all_routes() -> dict[str, Route]:
+    # Each app keeps its own rows in tests/matrix/<app>.py as a ROUTES dict.
     routes = dict(FOUNDATION_ROUTES)
-    for module in (patients, reminders):
+    for module in _matrix_modules():
         overlap = set(routes) & set(module.ROUTES)
         assert not overlap, f"URL names listed twice in the matrix: {sorted(overlap)}"
         routes.update(module.ROUTES)

@@ -20,6 +20,7 @@ from tests.permission_matrix import (
     NO_ROLE,
     PERSONAS,
     ROUTES,
+    build_objects,
 )
 
 
@@ -67,7 +68,7 @@ PERSONA_ROLES = {
 @pytest.mark.parametrize(("name", "method", "persona"), CASES)
 @pytest.mark.django_db
 def test_url_answers_persona_as_the_matrix_says(name: str, method: str, persona: str) -> None:
-    objects = {"target_staff": make_user(Role.CLINICIAN)}
+    objects = {"target_staff": make_user(Role.CLINICIAN), **build_objects()}
     # A second admin, so deactivating the target never trips the last-admin rule.
     make_user(Role.ADMIN)
     user = None

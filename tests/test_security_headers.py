@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.accounts.models import User
-from tests.conftest import PASSWORD, HttpsClient, client_for
+from tests.conftest import PASSWORD, HttpsClient, client_for, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_plain_http_is_sent_to_https() -> None:
 
 def signed_in(clinician: User) -> HttpsClient:
     client = HttpsClient()
-    client.post(reverse("accounts:login"), {"username": "clinician", "password": PASSWORD})
+    sign_in(client, "clinician")
     return client
 
 

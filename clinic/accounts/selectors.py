@@ -1,12 +1,20 @@
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.accounts.models import User
 
 
+def _with_two_factor(staff: QuerySet[User]) -> QuerySet[User]:
+    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return staff.annotate(has_two_factor=Exists(confirmed))
+
+
 def staff_list(*, query: str = "", status: str = "", role: str = "") -> QuerySet[User]:
-    staff = User.objects.prefetch_related("groups").order_by("last_name", "first_name", "username")
+    staff = _with_two_factor(User.objects.prefetch_related("groups")).order_by(
+        "last_name", "first_name", "username"
+    )
     if query:
         words = query.split()
         for word in words:
@@ -26,4 +34,4 @@ def staff_list(*, query: str = "", status: str = "", role: str = "") -> QuerySet
 
 
 def staff_get(code: str) -> User:
-    return User.objects.prefetch_related("groups").get(code=code)
+    return _with_two_factor(User.objects.prefetch_related("groups")).get(code=code)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clinic.accounts import views
+from clinic.accounts import views, views_two_factor
 
 app_name = "accounts"
 
@@ -22,9 +22,16 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password-reset-complete",
     ),
+    path("two-factor/", views_two_factor.setup, name="two-factor-setup"),
+    path("two-factor/verify/", views_two_factor.verify, name="two-factor-verify"),
     path("staff/", views.staff_list, name="staff-list"),
     path("staff/new/", views.staff_create, name="staff-create"),
     path("staff/<uuid:code>/", views.staff_edit, name="staff-edit"),
     path("staff/<uuid:code>/deactivate/", views.staff_deactivate, name="staff-deactivate"),
     path("staff/<uuid:code>/reactivate/", views.staff_reactivate, name="staff-reactivate"),
+    path(
+        "staff/<uuid:code>/two-factor-reset/",
+        views_two_factor.staff_two_factor_reset,
+        name="staff-two-factor-reset",
+    ),
 ]

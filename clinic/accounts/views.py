@@ -19,7 +19,7 @@ from clinic.accounts.models import User
 from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
-from clinic.lib.access import any_staff, public, roles
+from clinic.lib.access import any_staff, before_two_factor, public, roles
 
 STAFF_PAGE_SIZE = 25
 
@@ -55,6 +55,7 @@ class SignInView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+@method_decorator(before_two_factor, name="dispatch")
 @method_decorator(any_staff, name="dispatch")
 class SignOutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

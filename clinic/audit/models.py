@@ -16,6 +16,7 @@ class AccessAction(models.TextChoices):
     SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
     SIGN_OUT = "sign_out", _("Signed out")
     DENIED = "denied", _("Denied")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor reset")
 
 
 class AccessLog(models.Model):
@@ -31,7 +32,7 @@ class AccessLog(models.Model):
     )
     # The username tried, for failed sign-ins where no account matched.
     actor_label = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=20, choices=AccessAction.choices)
+    action = models.CharField(max_length=30, choices=AccessAction.choices)
     # The patient whose record was opened, as the patient's public code.
     patient_code = models.UUIDField(null=True, blank=True)
     object_type = models.CharField(max_length=60, blank=True)

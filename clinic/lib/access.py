@@ -46,6 +46,12 @@ def public(view: View) -> View:
     return login_not_required(view)
 
 
+def before_two_factor(view: View) -> View:
+    """Reachable between the password and the second factor (set-up, verify, sign out)."""
+    view.before_two_factor = True  # type: ignore[attr-defined]
+    return view
+
+
 def user_may(user: Any, allowed: frozenset[str] | str | None) -> bool:
     if allowed is None:
         return False

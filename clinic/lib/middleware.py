@@ -48,6 +48,32 @@ class NoStoreMiddleware:
         return response
 
 
+class TwoFactorMiddleware:
+    """A person who must use a second factor reaches nothing else until they have."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        from clinic.accounts import two_factor
+
+        user = request.user
+        if not user.is_authenticated or getattr(view_func, "login_required", True) is False:
+            return None
+        if getattr(view_func, "before_two_factor", False):
+            return None
+        if not two_factor.requires_verification(user):  # type: ignore[arg-type]
+            return None
+        if two_factor.has_two_factor(user):  # type: ignore[arg-type]
+            return redirect(reverse("accounts:two-factor-verify"))
+        return redirect(reverse("accounts:two-factor-setup"))
+
+
 class MustChangePasswordMiddleware:
     """Someone signed in with a password an admin set must choose their own first."""
 
@@ -69,6 +95,8 @@ class MustChangePasswordMiddleware:
         if match is not None and match.view_name in self.allowed_url_names:
             return None
         if getattr(view_func, "login_required", True) is False:
+            return None
+        if getattr(view_func, "before_two_factor", False):
             return None
         return redirect(reverse("accounts:password-change"))
 

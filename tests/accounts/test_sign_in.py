@@ -10,13 +10,9 @@ from django.urls import reverse
 
 from clinic.accounts.models import User
 from clinic.audit.models import AccessAction, AccessLog
-from tests.conftest import PASSWORD, HttpsClient, client_for
+from tests.conftest import PASSWORD, HttpsClient, client_for, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-def sign_in(client: HttpsClient, username: str, password: str = PASSWORD) -> object:
-    return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
 
 def test_sign_in_ignores_the_case_of_the_username_and_is_logged(clinician: User) -> None:

@@ -8,9 +8,23 @@ from django.urls import reverse
 
 from clinic.accounts.models import User, UserGroupsEvent
 from clinic.accounts.roles import Role
-from tests.conftest import PASSWORD, HttpsClient, client_for, make_user, role_names
+from tests.conftest import PASSWORD, HttpsClient, client_for, make_user, role_names, sign_in
 
 pytestmark = pytest.mark.django_db
+
+
+def set_up_authenticator(client: HttpsClient, person: User) -> None:
+    """What a person does with their phone: scan the code, type the current code."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert client.get(reverse("accounts:two-factor-setup")).status_code == 200
+    device = TOTPDevice.objects.get(user=person, confirmed=False)
+    code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    response = client.post(reverse("accounts:two-factor-setup"), {"code": code})
+    assert response.status_code == 200
+    assert "Keep these backup codes" in response.content.decode()
+
 
 NEW_STAFF = {
     "username": "NewClinician",
@@ -40,7 +54,9 @@ def test_admin_creates_a_clinician_who_can_then_sign_in(admin: User) -> None:
         {"username": "newclinician", "password": NEW_STAFF["password"]},
     )
     assert signed_in.status_code == 302
-    # The first page asks for a password of their own.
+    # First they set up two-factor sign-in, then they choose a password of their own.
+    assert visitor.get(reverse("home"))["Location"] == reverse("accounts:two-factor-setup")
+    set_up_authenticator(visitor, person)
     home = visitor.get(reverse("home"))
     assert home.status_code == 302
     assert home["Location"] == reverse("accounts:password-change")
@@ -53,6 +69,7 @@ def test_a_new_staff_member_chooses_a_password_and_then_reaches_the_dashboard(ad
         reverse("accounts:login"),
         {"username": "NewClinician", "password": NEW_STAFF["password"]},
     )
+    set_up_authenticator(visitor, User.objects.get(username="NewClinician"))
     changed = visitor.post(
         reverse("accounts:password-change"),
         {
@@ -220,7 +237,7 @@ def test_deactivation_ends_the_persons_open_session_at_their_next_request(
     admin: User, clinician: User
 ) -> None:
     their_browser = HttpsClient()
-    their_browser.post(reverse("accounts:login"), {"username": "clinician", "password": PASSWORD})
+    sign_in(their_browser, "clinician")
     assert their_browser.get(reverse("home")).status_code == 200
 
     client_for(admin).post(reverse("accounts:staff-deactivate", args=[clinician.code]))

@@ -109,8 +109,24 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-def sign_in(page: Any, username: str, password: str) -> None:
+def sign_in(page: Any, username: str, password: str, *, second_factor: bool = True) -> None:
+    """Password, then (for someone with two-factor set up) one of their backup codes."""
+    from clinic.accounts.models import User
+    from clinic.accounts.two_factor import has_two_factor
+    from tests.conftest import backup_code_for
+
     page.goto("/accounts/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    user = User.objects.filter(username__iexact=username).first()
+    if second_factor and user is not None and has_two_factor(user):
+        page.get_by_label("Code").fill(backup_code_for(user))
+        page.get_by_role("button", name="Verify").click()
+
+
+def give_authenticator(user: Any) -> None:
+    """Someone who set up two-factor sign-in earlier."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)

@@ -9,11 +9,11 @@ from playwright.sync_api import expect
 
 from clinic.accounts.roles import Role
 from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import give_authenticator, screenshot, sign_in
 
 
 def test_admin_adds_and_deactivates_a_clinician(new_page: Any) -> None:
-    make_user(Role.ADMIN, username="ada", first_name="Ada", last_name="Mensah")
+    give_authenticator(make_user(Role.ADMIN, username="ada", first_name="Ada", last_name="Mensah"))
 
     admin = new_page()
     sign_in(admin, "ada", PASSWORD)
@@ -35,6 +35,14 @@ def test_admin_adds_and_deactivates_a_clinician(new_page: Any) -> None:
 
     clinician = new_page()
     sign_in(clinician, "B.Okoro", "first-day-passphrase-2026")
+    # First sign-in: set up the authenticator by typing the key into an app (computed here).
+    expect(clinician.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    screenshot(clinician, "two-factor-setup")
+    secret = clinician.get_by_test_id("totp-secret").inner_text()
+    clinician.get_by_label("Code").fill(current_code(secret))
+    clinician.get_by_role("button", name="Confirm").click()
+    expect(clinician.get_by_test_id("backup-codes").locator("li")).to_have_count(10)
+    clinician.get_by_role("link", name="I have kept them").click()
     expect(clinician.get_by_role("heading", name="Change your password")).to_be_visible()
     clinician.get_by_label("Old password").fill("first-day-passphrase-2026")
     clinician.locator("#id_new_password1").fill("bola-chooses-her-own-99")
@@ -56,8 +64,18 @@ def test_admin_adds_and_deactivates_a_clinician(new_page: Any) -> None:
     screenshot(clinician, "deactivated-session-ended")
 
 
+def current_code(base32_secret: str) -> str:
+    """What the person's authenticator app shows now."""
+    import base64
+
+    from django_otp.oath import totp
+
+    padded = base32_secret + "=" * (-len(base32_secret) % 8)
+    return f"{totp(base64.b32decode(padded)):06d}"
+
+
 def test_the_audit_log_shows_sign_ins_to_an_admin(new_page: Any) -> None:
-    make_user(Role.ADMIN, username="ada", first_name="Ada", last_name="Mensah")
+    give_authenticator(make_user(Role.ADMIN, username="ada", first_name="Ada", last_name="Mensah"))
     make_user(Role.CLINICIAN, username="cn", first_name="Clara", last_name="Nguyen")
 
     clinician = new_page()
