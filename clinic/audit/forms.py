@@ -22,6 +22,12 @@ class AuditFilterForm(forms.Form):
         required=False,
         help_text=_("The code in the address of the patient's chart."),
     )
+    mrn = forms.CharField(
+        label=_("Patient MRN"),
+        required=False,
+        max_length=32,
+        help_text=_("The events of the patient with this MRN; the log shows no patient details."),
+    )
     action = forms.ChoiceField(
         label=_("Action"), required=False, choices=[("", _("Any action")), *AccessAction.choices]
     )

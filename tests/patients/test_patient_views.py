@@ -1,0 +1,292 @@
+"""Registering, editing (with the conflict page), restricted records, roles on the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from clinic.accounts.models import User
+from clinic.accounts.roles import Role
+from clinic.audit.models import AccessLog
+from patients import services
+from patients.models import Patient
+from tests.conftest import client_for, make_user
+from tests.patients.helpers import add_lab, add_medication, make_patient
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**fields: Any) -> dict[str, Any]:
+    data = {
+        "mrn": "H-123456",
+        "given_name": "Zoë",
+        "family_name": "Lefèvre",
+        "date_of_birth": "1970-02-03",
+        "sex": "female",
+        "phone": "",
+        "email": "",
+        "address": "",
+        "preferred_language": "French",
+        "status": "active",
+        "date_of_death": "",
+        "referral_date": "2026-01-05",
+        "referral_source": "Oncology ward",
+        "primary_clinician": "",
+    }
+    data.update(fields)
+    return data
+
+
+def detail_url(patient: Patient) -> str:
+    return reverse("patients:patient-detail", kwargs={"code": patient.code})
+
+
+def edit_url(patient: Patient) -> str:
+    return reverse("patients:patient-edit", kwargs={"code": patient.code})
+
+
+def test_a_coordinator_registers_a_patient(coordinator: User, clinician: User) -> None:
+    response = client_for(coordinator).post(
+        reverse("patients:patient-create"),
+        form_data(primary_clinician=str(clinician.code), care_team=[str(coordinator.code)]),
+    )
+
+    patient = Patient.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(patient)
+    assert (patient.mrn, patient.search_name) == ("H-123456", "zoe lefevre")
+    assert patient.primary_clinician == clinician
+    assert list(patient.care_team.all()) == [coordinator]
+    assert patient.created_by == coordinator
+
+
+def test_a_duplicate_mrn_is_shown_next_to_the_field(clinician: User) -> None:
+    make_patient(mrn="h-123456")
+
+    response = client_for(clinician).post(reverse("patients:patient-create"), form_data())
+
+    assert response.status_code == 200
+    assert "MRN H-123456 is already registered" in response.text
+    assert Patient.objects.count() == 1
+
+
+def test_a_future_date_of_birth_is_shown_next_to_the_field(clinician: User) -> None:
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
+
+    response = client_for(clinician).post(
+        reverse("patients:patient-create"), form_data(date_of_birth=tomorrow.isoformat())
+    )
+
+    assert response.status_code == 200
+    assert "The date of birth cannot be in the future." in response.text
+    assert not Patient.objects.exists()
+
+
+def test_the_edit_form_saves_demographics(coordinator: User) -> None:
+    patient = make_patient()
+    client = client_for(coordinator)
+    form = client.get(edit_url(patient)).context["form"]
+    assert form.initial["version"] == 1
+
+    response = client.post(
+        edit_url(patient),
+        form_data(mrn=patient.mrn, phone="+44 7700 900123", version="1"),
+    )
+
+    patient.refresh_from_db()
+    assert response.status_code == 302
+    assert (patient.phone, patient.version, patient.given_name) == ("+44 7700 900123", 2, "Zoë")
+
+
+def test_the_second_of_two_sessions_gets_the_conflict_page(
+    clinician: User, coordinator: User
+) -> None:
+    patient = make_patient(phone="000")
+    first, second = client_for(clinician), client_for(coordinator)
+    first.get(edit_url(patient))
+    second.get(edit_url(patient))
+
+    saved = first.post(edit_url(patient), form_data(mrn=patient.mrn, phone="111", version="1"))
+    refused = second.post(edit_url(patient), form_data(mrn=patient.mrn, phone="222", version="1"))
+
+    patient.refresh_from_db()
+    assert saved.status_code == 302
+    assert refused.status_code == 409
+    assert patient.phone == "111"
+    assert "Not saved: someone else changed this first" in refused.text
+    rows = {row.label: row for row in refused.context["rows"]}
+    assert (rows["Phone"].when_opened, rows["Phone"].now, rows["Phone"].yours) == (
+        "000",
+        "111",
+        "222",
+    )
+    assert refused.context["saved_by"] == clinician.username
+    # The form keeps the second person's entry, now against the current version.
+    assert refused.context["form"]["phone"].value() == "222"
+    assert refused.context["form"]["version"].value() == "2"
+
+
+def test_saving_again_from_the_conflict_page_applies_the_change(coordinator: User) -> None:
+    patient = make_patient(phone="000")
+    services.patient_update(by=patient.created_by, patient=patient, version=1, phone="111")
+
+    response = client_for(coordinator).post(
+        edit_url(patient), form_data(mrn=patient.mrn, phone="222", version="2")
+    )
+
+    patient.refresh_from_db()
+    assert response.status_code == 302
+    assert patient.phone == "222"
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_the_pages_refuse_other_methods(clinician: User, method: str) -> None:
+    patient = make_patient()
+    client = client_for(clinician)
+
+    for url in (edit_url(patient), reverse("patients:patient-create")):
+        assert getattr(client, method)(url).status_code == 405
+    assert client.post(detail_url(patient)).status_code == 405
+
+
+# --- restricted records --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restricted(clinician: User) -> Patient:
+    member = make_user(Role.COORDINATOR, username="member")
+    return make_patient(
+        by=clinician, restricted=True, primary_clinician=clinician, care_team=[member]
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["patient-detail", "patient-edit", "patient-history", "lab-result-list"]
+)
+def test_a_restricted_record_does_not_exist_for_staff_outside_its_care_team(
+    restricted: Patient, name: str
+) -> None:
+    outsider = make_user(Role.CLINICIAN, Role.COORDINATOR)
+
+    response = client_for(outsider).get(
+        reverse(f"patients:{name}", kwargs={"code": restricted.code})
+    )
+
+    assert response.status_code == 404
+
+
+def test_an_outsider_cannot_add_to_a_restricted_record(restricted: Patient) -> None:
+    outsider = make_user(Role.CLINICIAN)
+
+    response = client_for(outsider).get(
+        reverse("patients:medication-add", kwargs={"code": restricted.code})
+    )
+
+    assert response.status_code == 404
+
+
+def test_the_care_team_and_primary_clinician_open_a_restricted_record(
+    restricted: Patient, clinician: User
+) -> None:
+    member = User.objects.get(username="member")
+
+    assert client_for(member).get(detail_url(restricted)).status_code == 200
+    assert client_for(clinician).get(detail_url(restricted)).status_code == 200
+
+
+def test_an_unknown_patient_code_is_404(clinician: User) -> None:
+    url = reverse(
+        "patients:patient-detail", kwargs={"code": "00000000-0000-4000-8000-000000000000"}
+    )
+
+    assert client_for(clinician).get(url).status_code == 404
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+def test_a_coordinator_gets_403_on_clinical_entries(coordinator: User) -> None:
+    patient = make_patient()
+    entry = add_lab(patient, "inr", "1.1")
+    client = client_for(coordinator)
+    add = reverse("patients:lab-result-add", kwargs={"code": patient.code})
+    edit = reverse("patients:lab-result-edit", kwargs={"code": patient.code, "entry": entry.code})
+    in_error = reverse(
+        "patients:lab-result-in-error", kwargs={"code": patient.code, "entry": entry.code}
+    )
+
+    assert client.get(add).status_code == 403
+    assert (
+        client.post(
+            add, {"test": "inr", "value": "1.2", "taken_at": "2026-01-01T10:00"}
+        ).status_code
+        == 403
+    )
+    assert client.post(in_error, {"reason": "No"}).status_code == 403
+    assert client.get(edit).status_code == 403
+    entry.refresh_from_db()
+    assert not entry.in_error
+    assert patient.lab_results.count() == 1
+
+
+def test_an_admin_sees_no_patient_page(admin: User) -> None:
+    patient = make_patient()
+    client = client_for(admin)
+
+    assert client.get(reverse("patients:patient-list")).status_code == 403
+    assert client.get(detail_url(patient)).status_code == 403
+    assert not AccessLog.objects.filter(patient_code=patient.code).exists()
+
+
+# --- history and lab results ---------------------------------------------------------------------
+
+
+def test_the_history_shows_changes_and_entries_marked_in_error(clinician: User) -> None:
+    patient = make_patient(by=clinician, phone="000")
+    services.patient_update(by=clinician, patient=patient, version=1, phone="111")
+    entry = add_medication(patient, "Oxycodone", "10")
+    services.entry_mark_in_error(by=clinician, entry=entry, reason="Wrong strength")
+
+    response = client_for(clinician).get(
+        reverse("patients:patient-history", kwargs={"code": patient.code})
+    )
+
+    assert response.status_code == 200
+    # One test is one transaction, so every event has the same time here: compare as a set.
+    rows = {(row.what, row.change) for row in response.context["rows"]}
+    assert rows == {
+        ("Patient", "added"),
+        ("Patient", "changed"),
+        ("Medication", "added"),
+        ("Medication", "changed"),
+    }
+    assert "Wrong strength" in response.text
+    assert "000 → 111" in response.text
+    assert "Oxycodone" in response.text  # the drug's name, not its id
+
+
+def test_the_lab_results_page_paginates_and_filters(clinician: User) -> None:
+    patient = make_patient(by=clinician)
+    for number in range(30):
+        add_lab(patient, "platelets", str(100 + number))
+    add_lab(patient, "inr", "1.3")
+    url = reverse("patients:lab-result-list", kwargs={"code": patient.code})
+    client = client_for(clinician)
+
+    everything = client.get(url)
+    inr = client.get(url, {"test": "inr"})
+
+    assert everything.context["page"].paginator.count == 31
+    assert len(everything.context["page"].object_list) == 25
+    assert [lab.test for lab in inr.context["page"].object_list] == ["inr"]
+
+
+def test_the_edit_form_keeps_the_primary_clinician_selected(clinician: User) -> None:
+    patient = make_patient(primary_clinician=clinician)
+
+    response = client_for(clinician).get(edit_url(patient))
+
+    assert f'<option value="{clinician.code}" selected>' in response.text
