@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "clinic.audit",
     "clinic.reminders",
     "patients",
+    "assessments",
+    "procedures",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

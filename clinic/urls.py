@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("clinic.accounts.urls")),
     path("audit/", include("clinic.audit.urls")),
     path("patients/", include("patients.urls")),
+    path("assessments/", include("assessments.urls")),
+    path("procedures/", include("procedures.urls")),
     path("reminders/", include("clinic.reminders.urls")),
 ]
 
