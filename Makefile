@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 EMBEDDED := $(BIN)/python -m clinic.lib.embedded --
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrations-check check install browser demo bench clean-data
+.PHONY: run test lint format migrations-check check check-deploy install browser demo bench clean-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ migrations-check: $(STAMP)
 check: export SECRET_KEY ?= check-key
 check: $(STAMP)
 	$(EMBEDDED) $(BIN)/python manage.py check
+
+## The production settings pass Django's deployment checks (DEBUG off, HTTPS, cookies, HSTS).
+check-deploy: $(STAMP)
+	env -u DEBUG SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		ALLOWED_HOSTS=clinic.example.org $(EMBEDDED) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean-data:
 	rm -rf .data

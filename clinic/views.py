@@ -56,6 +56,12 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Denied requests are part of the audit trail: who tried to reach what.
+    from clinic.audit.models import AccessAction
+    from clinic.audit.services import access_log_record
+
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        access_log_record(request=request, action=AccessAction.DENIED)
     return render(request, "403.html", status=403)
 
 

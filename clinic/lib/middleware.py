@@ -149,3 +149,53 @@ class SessionTimeoutMiddleware:
         if not polling and now - last >= self.touch_every:
             session["last_activity"] = now
         return ""
+
+
+class ServiceUnavailableMiddleware:
+    """A clear 503 page, quickly, when PostgreSQL or Redis does not answer.
+
+    The database connects with a timeout and Redis with socket timeouts (settings), so a
+    request fails within seconds instead of hanging; this turns that failure into a page that
+    says what happened. Nothing on the page needs the database.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            return outage_response(error)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        return outage_response(exception) if is_outage(exception) else None
+
+
+def is_outage(error: BaseException) -> bool:
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    outages = (
+        OperationalError,
+        InterfaceError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        BrokerError,
+    )
+    return isinstance(error, outages)
+
+
+def outage_response(error: BaseException) -> HttpResponse:
+    import logging
+
+    from django.template import loader
+
+    logging.getLogger(__name__).error("service unavailable: %s", type(error).__name__)
+    response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = "30"
+    return response
