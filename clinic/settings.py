@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "patients",
     "assessments",
     "procedures",
+    "meetings",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

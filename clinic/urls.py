@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("assessments/", include("assessments.urls")),
     path("procedures/", include("procedures.urls")),
+    path("meetings/", include("meetings.urls")),
     path("reminders/", include("clinic.reminders.urls")),
 ]
 

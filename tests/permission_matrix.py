@@ -121,9 +121,9 @@ FOUNDATION_ROUTES: dict[str, Route] = {
 
 
 def _matrix_modules() -> tuple[Any, ...]:
-    from tests.matrix import assessments, patients, procedures, reminders
+    from tests.matrix import assessments, meetings, patients, procedures, reminders
 
-    return (patients, reminders, assessments, procedures)
+    return (patients, reminders, assessments, procedures, meetings)
 
 
 def build_objects() -> dict[str, Any]:
