@@ -15,6 +15,8 @@ Choices where DESIGN.md is silent:
 - ESAS-r: an `other` score needs an `other_label` and a label needs a score; `other` is not
   added to the total but is flagged `severe_other` at 7 or more like every other symptom.
 - DN4 also reports `interview` (7 items) and `examination` (3 items) subscores.
+
+`item_errors(code, answers)` (added for forms) reports every problem at once, keyed by item.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from .base import (
     Subscore,
 )
 from .catalogue import INSTRUMENTS, instrument_codes
+from .items import GENERAL, item_errors
 from .scoring import score
 
 __all__ = [
+    "GENERAL",
     "INSTRUMENTS",
     "AnswerChoice",
     "BandSpec",
@@ -41,5 +45,6 @@ __all__ = [
     "ItemSpec",
     "Subscore",
     "instrument_codes",
+    "item_errors",
     "score",
 ]
