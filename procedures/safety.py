@@ -454,6 +454,11 @@ class CheckResult:
     message: str
 
 
+def _a(risk: str) -> str:
+    """The risk class with its article: "a low", "an intermediate", "a high"."""
+    return f"an {risk}" if risk[:1] in "aeiou" else f"a {risk}"
+
+
 def _moment_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
@@ -472,12 +477,12 @@ def check_anticoagulant(
     code = f"anticoagulant:{drug}"
     name = DRUG_NAMES[drug].capitalize()
     if rule.action == CONTINUE:
-        return CheckResult(code, PASS, f"{name}: continue for a {risk}-risk procedure.")
+        return CheckResult(code, PASS, f"{name}: continue for {_a(risk)}-risk procedure.")
     if rule.action == SHARED_DECISION:
         return CheckResult(
             code,
             WARN,
-            f"{name}: a shared decision with the prescriber is needed for a {risk}-risk "
+            f"{name}: a shared decision with the prescriber is needed for {_a(risk)}-risk "
             f"procedure. {rule.note}",
         )
     assert schedule.stop_by is not None
@@ -621,12 +626,14 @@ def check_platelets(
     shown = f"Platelets {_number_text(value)} ×10⁹/L"
     if value >= minimum:
         return CheckResult(
-            "platelets", PASS, f"{shown} meet the minimum of {minimum} for a {risk}-risk procedure."
+            "platelets",
+            PASS,
+            f"{shown} meet the minimum of {minimum} for {_a(risk)}-risk procedure.",
         )
     return CheckResult(
         "platelets",
         FAIL,
-        f"{shown} are below the minimum of {minimum} for a {risk}-risk procedure.",
+        f"{shown} are below the minimum of {minimum} for {_a(risk)}-risk procedure.",
     )
 
 
@@ -672,7 +679,8 @@ def check_inr(
     return CheckResult(
         "inr",
         FAIL,
-        f"INR {_number_text(value)} is above the maximum of {maximum} for a {risk}-risk procedure.",
+        f"INR {_number_text(value)} is above the maximum of {maximum} for "
+        f"{_a(risk)}-risk procedure.",
     )
 
 
