@@ -1,0 +1,391 @@
+"""The meeting list and the agenda page: suggestions, one-click add, ordering, proposals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.audit.models import AccessAction, AccessLog
+from meetings.models import AgendaItem, ItemReason, ItemStatus, Meeting
+from tests.conftest import client_for
+from tests.meetings.helpers import (
+    add_case,
+    clinician_user,
+    coordinator_user,
+    make_meeting,
+    phq9,
+    plan_awaiting,
+    published,
+    record_pain,
+)
+from tests.patients.helpers import add_device, make_patient
+
+pytestmark = pytest.mark.django_db
+
+# The agenda page of a coordinator, whatever the number of cases (17): session, user, two-factor
+# device, roles; the meeting; its items with their patients, presenters and proposers; which
+# patients the viewer may see; the access-log insert (one for all patients); the unread badge;
+# and the suggestions: the previous meeting, the patients listed, new referrals, plans awaiting
+# approval, follow-ups due, worsening pain, PHQ-9 answers, devices due.
+AGENDA_QUERIES = 17
+
+
+def agenda_url(meeting: Meeting) -> str:
+    return reverse("meetings:meeting-detail", kwargs={"code": meeting.code})
+
+
+def test_the_list_shows_upcoming_and_past_meetings(coordinator: Any) -> None:
+    upcoming = make_meeting(coordinator, name="Thursday MDT")
+    past = make_meeting(coordinator, starts_in=dt.timedelta(days=-7), name="Old MDT")
+    from meetings import services
+
+    services.meeting_cancel(by=coordinator, meeting=past, reason="Strike")
+
+    response = client_for(coordinator).get(reverse("meetings:meeting-list"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.index("Thursday MDT") < body.index("Past and cancelled") < body.index("Old MDT")
+    assert "Strike" in body
+    assert upcoming.code
+
+
+def test_a_coordinator_creates_a_meeting_from_the_form(coordinator: Any) -> None:
+    guest = clinician_user()
+    start = (timezone.localtime() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    response = client_for(coordinator).post(
+        reverse("meetings:meeting-create"),
+        {
+            "name": "Weekly team meeting",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "place": "",
+            "video_link": "https://video.example.org/room/42",
+            "chair": coordinator.pk,
+            "agenda_deadline": (start - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "invitees": [guest.pk],
+        },
+    )
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == agenda_url(meeting)
+    assert meeting.video_link == "https://video.example.org/room/42"
+    assert set(meeting.attendance.values_list("person_id", flat=True)) == {coordinator.pk, guest.pk}
+
+
+def test_the_meeting_form_refuses_a_link_that_is_not_https(coordinator: Any) -> None:
+    start = timezone.localtime() + dt.timedelta(days=2)
+    response = client_for(coordinator).post(
+        reverse("meetings:meeting-create"),
+        {
+            "name": "MDT",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "video_link": "javascript:alert(1)",
+            "chair": coordinator.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert not Meeting.objects.exists()
+
+
+def _suggested_world(coordinator: Any) -> dict[str, Any]:
+    clinician = clinician_user()
+    now = timezone.now()
+    worsening = make_patient(by=clinician, given_name="Wanda", family_name="Worse")
+    record_pain(worsening, clinician, 3, at=now - dt.timedelta(days=6))
+    record_pain(worsening, clinician, 8, at=now - dt.timedelta(days=1))
+    flagged = make_patient(by=clinician, given_name="Sam", family_name="Flag")
+    record_pain(flagged, clinician, 2, at=now - dt.timedelta(days=1), instruments=phq9(q9=2))
+    plan = plan_awaiting(
+        clinician, make_patient(by=clinician, given_name="Paul", family_name="Plan")
+    )
+    referred = make_patient(
+        by=clinician,
+        given_name="Rita",
+        family_name="Referral",
+        referral_date=timezone.localdate() - dt.timedelta(days=2),
+        referral_source="Oncology clinic",
+    )
+    device_patient = make_patient(by=clinician, given_name="Dev", family_name="Pump")
+    add_device(device_patient, next_refill_due=timezone.localdate() + dt.timedelta(days=5))
+    return {
+        "clinician": clinician,
+        "worsening": worsening,
+        "flagged": flagged,
+        "plan": plan,
+        "referred": referred,
+        "device": device_patient,
+    }
+
+
+def test_the_coordinator_sees_suggested_cases_with_their_reasons(coordinator: Any) -> None:
+    world = _suggested_world(coordinator)
+    meeting = make_meeting(coordinator)
+
+    response = client_for(coordinator).get(agenda_url(meeting))
+
+    suggestions = {
+        case.patient.pk: [s.reason for s in case.suggestions]
+        for case in response.context["suggestions"]
+    }
+    assert suggestions == {
+        world["flagged"].pk: [ItemReason.SELF_HARM_FLAG],
+        world["plan"].patient.pk: [ItemReason.PROCEDURE_APPROVAL],
+        world["worsening"].pk: [ItemReason.WORSENING_PAIN],
+        world["device"].pk: [ItemReason.DEVICE_DUE],
+        world["referred"].pk: [ItemReason.NEW_REFERRAL],
+    }
+    body = response.content.decode()
+    assert "Pain 3 → 8" in body
+    assert "Oncology clinic" in body
+
+
+def test_one_click_adds_a_suggestion_with_its_reason_and_plan(coordinator: Any) -> None:
+    world = _suggested_world(coordinator)
+    meeting = make_meeting(coordinator)
+    client = client_for(coordinator)
+    suggestions = client.get(agenda_url(meeting)).context["suggestions"]
+    plan_case = next(c for c in suggestions if c.patient.pk == world["plan"].patient.pk)
+
+    response = client.post(
+        reverse("meetings:item-add", kwargs={"code": meeting.code}),
+        {
+            "patient": plan_case.patient.code,
+            "reason": plan_case.primary.reason,
+            "detail": plan_case.detail,
+            "plan": plan_case.plan_code,
+        },
+    )
+
+    assert response.status_code == 302
+    item = AgendaItem.objects.get(meeting=meeting)
+    assert (item.reason, item.plan_code, item.status) == (
+        ItemReason.PROCEDURE_APPROVAL,
+        world["plan"].code,
+        ItemStatus.ACCEPTED,
+    )
+    assert "planned for" in item.reason_detail
+    remaining = client.get(agenda_url(meeting)).context["suggestions"]
+    assert world["plan"].patient.pk not in {case.patient.pk for case in remaining}
+
+
+def test_a_coordinator_adds_any_patient_by_mrn(coordinator: Any) -> None:
+    patient = make_patient()
+    meeting = make_meeting(coordinator)
+    client = client_for(coordinator)
+
+    client.post(
+        reverse("meetings:item-add", kwargs={"code": meeting.code}),
+        {"mrn": patient.mrn.lower(), "reason": ItemReason.OTHER, "question": "Hospice?"},
+    )
+    missing = client.post(
+        reverse("meetings:item-add", kwargs={"code": meeting.code}),
+        {"mrn": "NOPE", "reason": ItemReason.OTHER},
+        follow=True,
+    )
+
+    assert AgendaItem.objects.get(meeting=meeting).question == "Hospice?"
+    assert "No patient you may see has this MRN" in missing.content.decode()
+
+
+def test_cases_move_up_and_down_with_buttons_that_work_without_javascript(coordinator: Any) -> None:
+    meeting = make_meeting(coordinator)
+    first = add_case(meeting, coordinator)
+    second = add_case(meeting, coordinator)
+    client = client_for(coordinator)
+    page = client.get(agenda_url(meeting)).content.decode()
+    assert f'aria-label="Move {second.patient.listing_name} up"' in page
+
+    response = client.post(
+        reverse("meetings:item-move", kwargs={"code": meeting.code, "item": second.code}),
+        {"direction": "up"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#item-{second.code}")
+    order = list(meeting.items.order_by("order").values_list("pk", flat=True))
+    assert order == [second.pk, first.pk]
+    assert (
+        client.get(
+            reverse("meetings:item-move", kwargs={"code": meeting.code, "item": second.code})
+        ).status_code
+        == 405
+    )
+
+
+def test_a_clinician_reads_the_agenda_without_the_coordinator_tools(clinician: Any) -> None:
+    coordinator = coordinator_user()
+    meeting = make_meeting(coordinator)
+    add_case(meeting, coordinator, question="Spinal cord stimulator?")
+
+    response = client_for(clinician).get(agenda_url(meeting))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Spinal cord stimulator?" in body
+    assert response.context["suggestions"] == []
+    assert "Publish the agenda" not in body
+    assert "Propose one from a patient" not in body
+
+
+def test_a_restricted_record_shows_without_details_and_is_not_logged(clinician: Any) -> None:
+    coordinator = coordinator_user()
+    owner = clinician_user()
+    secret = make_patient(by=owner, primary_clinician=owner, restricted=True, care_team=[owner])
+    meeting = make_meeting(coordinator)
+    add_case(meeting, owner, secret, question="Private question")
+    add_case(meeting, coordinator, make_patient())
+
+    response = client_for(clinician).get(agenda_url(meeting))
+
+    body = response.content.decode()
+    assert "Restricted record" in body
+    assert secret.family_name not in body
+    assert "Private question" not in body
+    logged = set(AccessLog.objects.filter(actor=clinician).values_list("patient_code", flat=True))
+    assert secret.code not in logged and len(logged) == 1
+
+
+def test_viewing_an_agenda_logs_each_patient_in_one_insert(coordinator: Any) -> None:
+    meeting = make_meeting(coordinator)
+    patients = [add_case(meeting, coordinator).patient for _ in range(4)]
+
+    with CaptureQueriesContext(connection) as queries:
+        client_for(coordinator).get(agenda_url(meeting))
+
+    inserts = [q for q in queries if "audit_accesslog" in q["sql"] and "INSERT" in q["sql"]]
+    assert len(inserts) == 1
+    rows = AccessLog.objects.filter(object_code=meeting.code)
+    assert {row.patient_code for row in rows} == {p.code for p in patients}
+    assert {row.action for row in rows} == {AccessAction.VIEW}
+
+
+def _agenda_with(cases: int, coordinator: Any) -> Meeting:
+    meeting = make_meeting(coordinator)
+    presenter = clinician_user()
+    for _ in range(cases):
+        add_case(meeting, coordinator, presenter=presenter, question="Next step?")
+    add_case(meeting, presenter, proposed=True, question="Proposal")
+    return published(meeting, coordinator)
+
+
+def test_the_agenda_page_runs_a_fixed_number_of_queries(
+    coordinator: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(coordinator)
+    small = _agenda_with(3, coordinator)
+    large = _agenda_with(30, coordinator)
+    client.get(agenda_url(small))  # warm the session and caches
+
+    with CaptureQueriesContext(connection) as small_queries:
+        client.get(agenda_url(small))
+    with django_assert_max_num_queries(AGENDA_QUERIES):
+        response = client.get(agenda_url(large))
+
+    assert len(response.context["agenda"].rows) == 30
+    with CaptureQueriesContext(connection) as large_queries:
+        client.get(agenda_url(large))
+    assert len(large_queries) == len(small_queries)
+
+
+def test_a_clinician_proposes_a_case_from_the_chart(clinician: Any) -> None:
+    coordinator = coordinator_user()
+    meeting = make_meeting(coordinator)
+    patient = make_patient(by=clinician)
+    client = client_for(clinician)
+    chart = client.get(reverse("patients:patient-detail", kwargs={"code": patient.code}))
+    propose_url = reverse("meetings:case-propose", kwargs={"patient": patient.code})
+    assert propose_url in chart.content.decode()
+
+    response = client.post(
+        propose_url, {"meeting": meeting.pk, "question": "Is a block reasonable?"}
+    )
+
+    assert response.status_code == 302
+    item = meeting.items.get()
+    assert (item.status, item.proposed_by, item.question) == (
+        ItemStatus.PROPOSED,
+        clinician,
+        "Is a block reasonable?",
+    )
+    # The coordinator accepts it from the agenda.
+    accept = client_for(coordinator).post(
+        reverse("meetings:item-accept", kwargs={"code": meeting.code, "item": item.code})
+    )
+    assert accept.status_code == 302
+    item.refresh_from_db()
+    assert item.status == ItemStatus.ACCEPTED
+
+
+def test_removing_a_case_asks_for_a_reason_first(coordinator: Any) -> None:
+    meeting = make_meeting(coordinator)
+    item = add_case(meeting, coordinator)
+    url = reverse("meetings:item-remove", kwargs={"code": meeting.code, "item": item.code})
+    client = client_for(coordinator)
+
+    assert client.get(url).status_code == 200
+    client.post(url, {"reason": "Discussed in clinic instead"})
+
+    item.refresh_from_db()
+    assert item.status == ItemStatus.REMOVED
+
+
+def test_post_only_pages_refuse_get(coordinator: Any) -> None:
+    meeting = make_meeting(coordinator)
+    item = add_case(meeting, coordinator)
+    client = client_for(coordinator)
+    for name, kwargs in (
+        ("meetings:meeting-start", {"code": meeting.code}),
+        ("meetings:item-add", {"code": meeting.code}),
+        ("meetings:item-accept", {"code": meeting.code, "item": item.code}),
+        ("meetings:item-decide", {"code": meeting.code, "item": item.code}),
+        ("meetings:action-add", {"code": meeting.code}),
+    ):
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 405, name
+
+
+def test_a_coordinator_sets_up_a_weekly_series_from_the_form(coordinator: Any) -> None:
+    response = client_for(coordinator).post(
+        reverse("meetings:series-create"),
+        {
+            "name": "Wednesday MDT",
+            "weekday": 2,
+            "start_time": "13:00",
+            "duration_minutes": 90,
+            "place": "Seminar room 2",
+            "video_link": "",
+            "chair": coordinator.pk,
+            "deadline_days_before": 2,
+            "weeks_ahead": 3,
+        },
+    )
+    assert response.status_code == 302
+    meetings = Meeting.objects.order_by("starts_at")
+    assert meetings.count() == 3
+    assert all(timezone.localtime(m.starts_at).weekday() == 2 for m in meetings)
+    assert {m.name for m in meetings} == {"Wednesday MDT"}
+
+
+def test_a_decision_appears_on_the_patients_timeline(coordinator: Any) -> None:
+    from clinic.lib import timeline
+    from meetings import services
+
+    meeting = make_meeting(coordinator)
+    item = add_case(meeting, coordinator)
+    services.meeting_publish(by=coordinator, meeting=meeting)
+    services.meeting_start(by=coordinator, meeting=meeting)
+    services.item_decide(
+        by=coordinator, meeting=meeting, item=item, decision_kind="refer", decision="Hospice"
+    )
+    services.meeting_close(by=coordinator, meeting=meeting)
+
+    events = [e for e in timeline.events_for(item.patient) if e.kind == "team_meeting"]
+    assert [e.label for e in events] == ["Team meeting: Refer"]
+    assert events[0].link_url == reverse("meetings:meeting-minutes", kwargs={"code": meeting.code})
