@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "clinic.lib.context_processors.navigation",
                 "clinic.lib.context_processors.csp_nonce",
+                "clinic.reminders.context_processors.unread_notifications",
             ],
         },
     },
@@ -193,6 +194,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # after 12 hours whatever happens.
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 15)))
 SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+# How long breaking the glass opens a restricted record for.
+BREAK_GLASS_DURATION = dt.timedelta(minutes=60)
 # Admins always sign in with a second factor; this default makes everyone do so (clinic policy).
 TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("TWO_FACTOR_REQUIRED_FOR_ALL", True)
 OTP_TOTP_ISSUER = CLINIC_NAME

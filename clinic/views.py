@@ -59,9 +59,13 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     # Denied requests are part of the audit trail: who tried to reach what.
     from clinic.audit.models import AccessAction
     from clinic.audit.services import access_log_record
+    from patients.access import BreakGlassRequired
 
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         access_log_record(request=request, action=AccessAction.DENIED)
+    if isinstance(exception, BreakGlassRequired):
+        context = {"patient_code": exception.patient_code, "next": request.get_full_path()}
+        return render(request, "patients/break_glass.html", context, status=403)
     return render(request, "403.html", status=403)
 
 

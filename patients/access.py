@@ -2,8 +2,11 @@
 
 Clinicians read and write everything clinical; coordinators read the chart and edit demographics
 and referral; admins see no patient page. A restricted record opens only for its care team and
-its primary clinician: to anyone else it does not exist (404). A permitted read with a forbidden
-action answers 403. Later apps (assessments, procedures, meetings) fetch patients through here.
+its primary clinician. Anyone else with a reading role may "break the glass": asked for a reason,
+they may open it for 60 minutes, and the access log flags it and admins are told. Until then the
+record answers a break-glass page (403) that shows nothing of the patient. A permitted read with a
+forbidden action answers 403. Later apps (assessments, procedures, meetings) fetch patients
+through here.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from clinic.accounts.roles import Role
+from clinic.audit.models import AccessAction, AccessLog
 from patients.models import CareTeamMember, ClinicalEntry, Patient
 
 READ_ROLES = (Role.CLINICIAN, Role.COORDINATOR)
@@ -33,17 +39,53 @@ def can_edit_clinical(user: Any) -> bool:
     return bool(user.is_authenticated and user.has_role(Role.CLINICIAN))
 
 
+class BreakGlassRequired(PermissionDenied):
+    """A restricted record the user may open only by breaking the glass."""
+
+    def __init__(self, patient_code: uuid.UUID) -> None:
+        super().__init__("restricted record")
+        self.patient_code = patient_code
+
+
 def _in_care_team(user: Any) -> Exists:
     return Exists(CareTeamMember.objects.filter(patient=OuterRef("pk"), user_id=user.pk))
 
 
+def _glass_broken(user: Any) -> Exists:
+    since = timezone.now() - settings.BREAK_GLASS_DURATION
+    return Exists(
+        AccessLog.objects.filter(
+            actor_id=user.pk,
+            action=AccessAction.BREAK_GLASS,
+            patient_code=OuterRef("code"),
+            at__gte=since,
+        )
+    )
+
+
 def visible_patients(user: Any) -> QuerySet[Patient]:
-    """The patients `user` may find and open: all but restricted records of others' patients."""
+    """The patients `user` may find and open: all but restricted records of others' patients
+    (unless they broke the glass for that record within the last hour)."""
     if not can_read_patients(user):
         return Patient.objects.none()
     return Patient.objects.filter(
-        Q(restricted=False) | Q(primary_clinician_id=user.pk) | _in_care_team(user)
+        Q(restricted=False)
+        | Q(primary_clinician_id=user.pk)
+        | _in_care_team(user)
+        | _glass_broken(user)
     )
+
+
+def restricted_patient_code(code: uuid.UUID | str) -> uuid.UUID | None:
+    """The code, if it names a restricted record (for the break-glass page; nothing else)."""
+    try:
+        return (
+            Patient.objects.filter(code=code, restricted=True)
+            .values_list("code", flat=True)
+            .first()
+        )
+    except ValidationError:
+        return None
 
 
 def get_patient_for_user(
@@ -65,6 +107,9 @@ def get_patient_for_user(
     try:
         patient = visible_patients(user).select_related("primary_clinician").get(code=code)
     except (Patient.DoesNotExist, ValidationError) as missing:
+        restricted = restricted_patient_code(code)
+        if restricted is not None:
+            raise BreakGlassRequired(restricted) from missing
         raise Http404 from missing
     if write and clinical and not can_edit_clinical(user):
         raise PermissionDenied

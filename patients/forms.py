@@ -8,8 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic.accounts.models import Discipline
 from patients import selectors
 from patients.models import (
+    FOLLOWUP_DAYS_FIELDS,
     LAB_SPECS,
     Allergy,
     ClinicalEntry,
@@ -336,6 +338,39 @@ class DrugForm(forms.ModelForm):
 
 class PolicyForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Added by the meetings app: one checkbox per discipline.
+    quorum_disciplines = forms.MultipleChoiceField(
+        label=_("Disciplines a team meeting needs to be quorate"),
+        choices=Discipline.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("A meeting is quorate when someone of each of these disciplines is present."),
+    )
+    # Added by the assessments app: the instruments a new assessment starts with.
+    default_instruments = forms.MultipleChoiceField(
+        label=_("Instruments offered by default on a new assessment"),
+        choices=ClinicPolicy._meta.get_field("default_instruments").base_field.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "The clinician can add or remove instruments on each assessment. None ticked: BPI, "
+            "ESAS-r, PHQ-9, GAD-7 and ECOG."
+        ),
+    )
+    # Left empty (or absent from an older form), these keep the saved value.
+    assessment_edit_window_hours = forms.IntegerField(
+        label=_("An assessment's author may edit it for (hours)"),
+        min_value=0,
+        max_value=24 * 14,
+        required=False,
+        help_text=_("Later corrections: mark it as entered in error and record a new one."),
+    )
+    reassessment_interval_days = forms.IntegerField(
+        label=_("Remind the primary clinician to reassess after (days)"),
+        min_value=1,
+        max_value=365,
+        required=False,
+    )
 
     class Meta:
         model = ClinicPolicy
@@ -347,7 +382,22 @@ class PolicyForm(forms.ModelForm):
             "max_lab_age_days",
             "nadir_start_days",
             "nadir_end_days",
+            "quorum_disciplines",
+            # Assessments: default instruments, edit window, reassessment interval.
+            "default_instruments",
+            "assessment_edit_window_hours",
+            "reassessment_interval_days",
+            # Procedures: follow-up days per category (comma-separated; empty = 1,14,42).
+            *FOLLOWUP_DAYS_FIELDS.values(),
         ]
 
     def policy_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
+
+    def clean_assessment_edit_window_hours(self) -> int:
+        value = self.cleaned_data.get("assessment_edit_window_hours")
+        return self.instance.assessment_edit_window_hours if value is None else value
+
+    def clean_reassessment_interval_days(self) -> int:
+        value = self.cleaned_data.get("reassessment_interval_days")
+        return self.instance.reassessment_interval_days if value is None else value

@@ -14,17 +14,21 @@ from typing import Any
 
 import pghistory
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from assessments.instruments import INSTRUMENTS
+from clinic.accounts.models import Discipline
 from patients import opioids
 from patients.text import normalised_name
+from procedures import outcomes as follow_up_schedule
 from procedures.safety import HOLD_TABLE
 
 # --- shared pieces -------------------------------------------------------------------------------
@@ -897,6 +901,50 @@ class Device(ClinicalEntry):
 # --- clinic policy -------------------------------------------------------------------------------
 
 
+def _instrument_choices() -> list[tuple[str, str]]:
+    return [(spec.code, spec.name) for spec in INSTRUMENTS.values()]
+
+
+def default_instrument_codes() -> list[str]:
+    # BPI, ESAS-r, PHQ-9, GAD-7 and ECOG: the clinic may change the set.
+    return ["bpi", "esas_r", "phq9", "gad7", "ecog"]
+
+
+def default_quorum_disciplines() -> list[str]:
+    """The disciplines a team meeting needs by default (DESIGN.md section 3)."""
+    return [
+        Discipline.PAIN_ANAESTHESIA,
+        Discipline.PALLIATIVE_CARE,
+        Discipline.INTERVENTIONAL_RADIOLOGY,
+        Discipline.ONCOLOGY,
+    ]
+
+
+# Procedure category (procedures.models.ProcedureCategory) -> its ClinicPolicy field.
+FOLLOWUP_DAYS_FIELDS = {
+    category: f"followup_days_{category}"
+    for category in (
+        "diagnostic_block",
+        "neurolysis",
+        "neuromodulation",
+        "intrathecal_drug_delivery",
+        "ablation",
+        "vertebral_augmentation",
+        "other",
+    )
+}
+
+
+def _followup_days_field(verbose_name: Any) -> Any:
+    return ArrayField(
+        models.PositiveSmallIntegerField(),
+        verbose_name=verbose_name,
+        blank=True,
+        default=list,
+        help_text=_("Comma-separated days after the procedure, e.g. 1,14,42. Empty: 1,14,42."),
+    )
+
+
 @_history()
 class ClinicPolicy(models.Model):
     """The clinic's editable thresholds (one row). Defaults follow DESIGN.md section 6."""
@@ -931,6 +979,50 @@ class ClinicPolicy(models.Model):
     nadir_end_days = models.PositiveIntegerField(
         _("chemotherapy nadir window ends (days after a cycle)"), default=14
     )
+    # --- meetings (added by the meetings app) ---
+    quorum_disciplines = ArrayField(
+        models.CharField(max_length=40, choices=Discipline.choices),
+        verbose_name=_("disciplines a team meeting needs to be quorate"),
+        default=default_quorum_disciplines,
+        blank=True,
+        help_text=_("A meeting is quorate when someone of each of these disciplines is present."),
+    )
+    # --- assessments (added with the assessments app)
+    default_instruments = ArrayField(
+        models.CharField(max_length=10, choices=_instrument_choices()),
+        verbose_name=_("instruments offered by default on a new assessment"),
+        default=default_instrument_codes,
+        blank=True,
+        help_text=_("The clinician can add or remove instruments on each assessment."),
+    )
+    assessment_edit_window_hours = models.PositiveIntegerField(
+        _("an assessment's author may edit it for (hours)"),
+        default=24,
+        validators=[MaxValueValidator(24 * 14)],
+        help_text=_("Later corrections: mark it as entered in error and record a new one."),
+    )
+    reassessment_interval_days = models.PositiveIntegerField(
+        _("remind the primary clinician to reassess after (days)"),
+        default=28,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    # --- procedures (added by the procedures app): follow-up days per procedure category.
+    # Empty means the default schedule (procedures/outcomes.py DEFAULT_FOLLOW_UP_DAYS: a phone
+    # check on day 1, a review on day 14, a reassessment on day 42). A procedure type with days
+    # of its own uses those instead.
+    followup_days_diagnostic_block = _followup_days_field(
+        _("follow-up days after diagnostic blocks")
+    )
+    followup_days_neurolysis = _followup_days_field(_("follow-up days after neurolysis"))
+    followup_days_neuromodulation = _followup_days_field(_("follow-up days after neuromodulation"))
+    followup_days_intrathecal_drug_delivery = _followup_days_field(
+        _("follow-up days after intrathecal drug delivery")
+    )
+    followup_days_ablation = _followup_days_field(_("follow-up days after ablation"))
+    followup_days_vertebral_augmentation = _followup_days_field(
+        _("follow-up days after vertebral augmentation")
+    )
+    followup_days_other = _followup_days_field(_("follow-up days after other procedures"))
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -963,5 +1055,17 @@ class ClinicPolicy(models.Model):
             errors["nadir_end_days"] = _("The window cannot end before it starts.")
         if self.inr_max is not None and self.inr_max <= 0:
             errors["inr_max"] = _("The INR maximum must be greater than zero.")
+        for name in FOLLOWUP_DAYS_FIELDS.values():
+            try:
+                days = follow_up_schedule.check_follow_up_days(getattr(self, name) or [])
+            except follow_up_schedule.OutcomeError as error:
+                errors[name] = str(error)
+            else:
+                setattr(self, name, list(days))
         if errors:
             raise ValidationError(errors)
+
+    def follow_up_days_for(self, category: str) -> tuple[int, ...]:
+        """The follow-up days after a procedure of `category` (the default when empty)."""
+        days = getattr(self, FOLLOWUP_DAYS_FIELDS[category])
+        return tuple(days) if days else follow_up_schedule.DEFAULT_FOLLOW_UP_DAYS

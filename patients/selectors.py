@@ -33,6 +33,7 @@ from clinic.accounts.roles import Role
 from patients import opioids
 from patients.access import visible_patients
 from patients.models import (
+    BLEEDING_CLASSES,
     Allergy,
     AllergySeverity,
     CareTeamMember,
@@ -47,6 +48,7 @@ from patients.models import (
     LabTest,
     Medication,
     OncologyEvent,
+    OncologyEventKind,
     Patient,
     PatientStatus,
 )
@@ -498,6 +500,31 @@ def patient_chart(
     )
 
 
+# --- for the procedure safety checks (procedures app) --------------------------------------------
+
+
+def bleeding_medications(patient: Patient, *, stopped_since: dt.date) -> list[Medication]:
+    """Anticoagulant, antiplatelet and NSAID lines (not in error) still running or stopped on
+    or after `stopped_since`, with their catalogue drug (its `hold_key`): one query."""
+    return list(
+        patient.medications.current()
+        .filter(drug__drug_class__in=sorted(BLEEDING_CLASSES))
+        .filter(Q(stopped_on__isnull=True) | Q(stopped_on__gte=stopped_since))
+        .select_related("drug")
+        .order_by("drug__name", "started_on", "id")
+    )
+
+
+def chemotherapy_dates(patient: Patient, *, since: dt.date, until: dt.date) -> list[dt.date]:
+    """Dates of systemic therapy cycles (not in error) between `since` and `until`: one query."""
+    return list(
+        patient.oncology_events.current()
+        .filter(kind=OncologyEventKind.CHEMOTHERAPY, occurred_on__range=(since, until))
+        .order_by("occurred_on")
+        .values_list("occurred_on", flat=True)
+    )
+
+
 def devices_due_by(day: dt.date) -> QuerySet[Device]:
     """Implanted devices of living patients whose refill or battery check is due by `day`.
 
@@ -739,3 +766,73 @@ def conflict_rows(
                 User.objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
             )
     return rows, saved_by
+
+
+# --- the patient's story over time (added with the assessments app) ------------------------------
+
+
+def timeline_events(patient: Patient) -> list[Any]:
+    """Chemotherapy cycles and radiotherapy courses as markers of the story chart (one query).
+
+    Registered with `clinic.lib.timeline` in `PatientsConfig.ready()`.
+    """
+    from django.urls import reverse
+
+    from clinic.lib.timeline import TimelineEvent
+
+    events = (
+        patient.oncology_events.current()
+        .filter(kind__in=["chemotherapy", "radiotherapy"])
+        .order_by("occurred_on", "id")
+    )
+    chart_url = reverse("patients:patient-detail", kwargs={"code": patient.code})
+    markers = []
+    for event in events:
+        if event.kind == "chemotherapy":
+            label = _("%(regimen)s cycle %(number)s") % {
+                "regimen": event.regimen,
+                "number": event.cycle_number,
+            }
+        else:
+            label = " ".join(part for part in (str(_("Radiotherapy")), event.site) if part)
+            if event.ended_on:
+                label += " " + _("(until %(date)s)") % {"date": date_format(event.ended_on, "j M")}
+        markers.append(
+            TimelineEvent(
+                on=event.occurred_on,
+                kind=event.kind,
+                label=label,
+                link_url=f"{chart_url}#oncology-events",
+            )
+        )
+    return markers
+
+
+@dataclass(frozen=True)
+class MmePoint:
+    on: dt.date
+    scheduled: Decimal
+
+
+def mme_history(patient: Patient, *, until: dt.date | None = None) -> list[MmePoint]:
+    """Scheduled oral morphine equivalents per day, one point each day it changed (one query).
+
+    From the opioid prescriptions not in error; as-needed maxima are left out, as in the header.
+    """
+    until = until or timezone.localdate()
+    medications = [
+        m
+        for m in patient.medications.current().select_related("drug").exclude(drug__opioid_key="")
+        if m.started_on <= until
+    ]
+    changes = sorted(
+        {m.started_on for m in medications}
+        | {m.stopped_on + dt.timedelta(days=1) for m in medications if m.stopped_on}
+    )
+    points = []
+    for day in changes:
+        if day > until:
+            break
+        active = [m for m in medications if m.is_active_on(day) and not m.as_needed]
+        points.append(MmePoint(day, mme_summary(active).scheduled))
+    return points

@@ -19,6 +19,7 @@ from patients.models import (
     CareTeamMember,
     ClinicalEntry,
     ClinicPolicy,
+    Device,
     Diagnosis,
     Drug,
     Patient,
@@ -244,6 +245,59 @@ def entry_mark_in_error(*, by: User, entry: Entry, reason: str) -> Entry:
         ]
     )
     return locked
+
+
+# --- implanted devices recorded by the procedures app --------------------------------------------
+
+IMPLANT_DETAIL_FIELDS = frozenset(
+    {
+        "drug",
+        "concentration",
+        "concentration_unit",
+        "reservoir_volume_ml",
+        "next_refill_due",
+        "next_battery_check_due",
+        "notes",
+    }
+)
+
+
+@transaction.atomic
+def device_record_implant(
+    *,
+    by: User,
+    patient: Patient,
+    kind: str,
+    model_name: str,
+    serial_number: str,
+    implanted_on: Any,
+    **details: Any,
+) -> Device:
+    """Create the patient's device entry for an implant, or update the entry of the same device.
+
+    The same device is an implanted (not removed, not in error) entry of the same kind and serial
+    number; its model, implant date and the details given are updated (a new version in its
+    history). Validation errors are raised as `ValidationError`s and nothing is saved.
+    """
+    unknown = set(details) - IMPLANT_DETAIL_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown device fields: {sorted(unknown)}")
+    serial_number = serial_number.strip()
+    existing = (
+        Device.objects.current()
+        .select_for_update()
+        .filter(patient=patient, kind=kind, removed_on__isnull=True)
+        .filter(serial_number__iexact=serial_number)
+        .first()
+        if serial_number
+        else None
+    )
+    values = {"model_name": model_name, "serial_number": serial_number, **details}
+    if existing is None:
+        device = Device(kind=kind, implanted_on=implanted_on, **values)
+        return entry_add(by=by, patient=patient, entry=device)
+    changes = {"implanted_on": implanted_on, **values}
+    return entry_update(by=by, entry=existing, version=existing.version, changes=changes)
 
 
 # --- catalogue and policy (admins) ---------------------------------------------------------------

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:code>/edit/", views.patient_edit, name="patient-edit"),
     path("<uuid:code>/history/", views.patient_history, name="patient-history"),
     path("<uuid:code>/lab-results/", views.lab_result_list, name="lab-result-list"),
+    path("<uuid:code>/break-glass/", views.break_glass_view, name="break-glass"),
     path("catalogue/", views.drug_list, name="drug-list"),
     path("catalogue/new/", views.drug_create, name="drug-create"),
     path("catalogue/<uuid:code>/", views.drug_edit, name="drug-edit"),

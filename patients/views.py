@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -452,3 +453,30 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The clinic policy is saved."))
             return redirect("patients:policy-edit")
     return render(request, "patients/policy_form.html", {"form": form})
+
+
+@roles(*READERS)
+@require_http_methods(["GET", "POST"])
+def break_glass_view(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask for the reason, then open a restricted record for an hour."""
+    from patients.access import restricted_patient_code
+    from patients.break_glass import BreakGlassError, break_glass
+
+    patient_code = restricted_patient_code(code)
+    if patient_code is None:
+        raise Http404
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=True):
+        target = reverse("patients:patient-detail", args=[patient_code])
+    error = ""
+    if request.method == "POST":
+        try:
+            break_glass(
+                request=request, patient_code=patient_code, reason=request.POST.get("reason", "")
+            )
+        except BreakGlassError as problem:
+            error = str(problem)
+        else:
+            return redirect(target)
+    context = {"patient_code": patient_code, "next": target, "error": error}
+    return render(request, "patients/break_glass.html", context)

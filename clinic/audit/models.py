@@ -17,6 +17,7 @@ class AccessAction(models.TextChoices):
     SIGN_OUT = "sign_out", _("Signed out")
     DENIED = "denied", _("Denied")
     TWO_FACTOR_RESET = "two_factor_reset", _("Two-factor reset")
+    BREAK_GLASS = "break_glass", _("Broke the glass")
 
 
 class AccessLog(models.Model):

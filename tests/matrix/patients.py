@@ -3,7 +3,7 @@
 Clinicians and coordinators read records and edit demographics; only clinicians add, edit or
 mark clinical entries in error (coordinators get 403); admins see no patient page (403) but own
 the medication catalogue and the clinic policy. Restricted records (404 for outsiders) are
-tested in tests/patients/test_access.py.
+tested in tests/patients/test_patient_views.py (break-glass page for outsiders).
 """
 
 from __future__ import annotations
@@ -20,10 +20,18 @@ CLINICIANS = frozenset({CLINICIAN})
 ADMINS = frozenset({ADMIN})
 
 
+def _restricted_patient() -> Any:
+    from tests.patients.helpers import author
+
+    owner = author()
+    return make_patient(by=owner, restricted=True, primary_clinician=owner)
+
+
 def build_objects() -> dict[str, Any]:
     patient = make_patient()
     return {
         "patient": patient,
+        "restricted_patient": _restricted_patient(),
         "catalogue_drug": drug("Apixaban"),
         **quick_record(patient),
     }
@@ -52,6 +60,12 @@ ROUTES: dict[str, Route] = {
     "patients:patient-edit": Route(kwargs=patient_code, get=Method(READERS), post=Method(READERS)),
     "patients:patient-history": Route(kwargs=patient_code, get=Method(READERS)),
     "patients:lab-result-list": Route(kwargs=patient_code, get=Method(READERS)),
+    # Anyone who reads records may break the glass of a restricted one (with a reason).
+    "patients:break-glass": Route(
+        kwargs=lambda objects: {"code": objects["restricted_patient"].code},
+        get=Method(READERS),
+        post=Method(READERS),
+    ),
     "patients:drug-list": Route(get=Method(ADMINS)),
     "patients:drug-create": Route(get=Method(ADMINS), post=Method(ADMINS)),
     "patients:drug-edit": Route(kwargs=drug_code, get=Method(ADMINS), post=Method(ADMINS)),

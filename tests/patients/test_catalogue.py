@@ -139,6 +139,8 @@ def test_an_admin_changes_the_clinic_policy(admin: User) -> None:
             "max_lab_age_days": "7",
             "nadir_start_days": "7",
             "nadir_end_days": "14",
+            "assessment_edit_window_hours": "24",
+            "reassessment_interval_days": "28",
             "version": "1",
         },
     )

@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.accounts.models import User
 from clinic.accounts.roles import Role
@@ -166,7 +168,7 @@ def restricted(clinician: User) -> Patient:
 @pytest.mark.parametrize(
     "name", ["patient-detail", "patient-edit", "patient-history", "lab-result-list"]
 )
-def test_a_restricted_record_does_not_exist_for_staff_outside_its_care_team(
+def test_a_restricted_record_shows_outsiders_only_the_break_glass_page(
     restricted: Patient, name: str
 ) -> None:
     outsider = make_user(Role.CLINICIAN, Role.COORDINATOR)
@@ -175,7 +177,10 @@ def test_a_restricted_record_does_not_exist_for_staff_outside_its_care_team(
         reverse(f"patients:{name}", kwargs={"code": restricted.code})
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This record is restricted" in page
+    assert restricted.family_name not in page and restricted.mrn not in page
 
 
 def test_an_outsider_cannot_add_to_a_restricted_record(restricted: Patient) -> None:
@@ -185,6 +190,61 @@ def test_an_outsider_cannot_add_to_a_restricted_record(restricted: Patient) -> N
         reverse("patients:medication-add", kwargs={"code": restricted.code})
     )
 
+    assert response.status_code == 403
+    assert restricted.family_name not in response.content.decode()
+
+
+def test_breaking_the_glass_opens_the_record_for_an_hour_flags_it_and_tells_admins(
+    restricted: Patient,
+) -> None:
+    from clinic.audit.models import AccessAction, AccessLog
+    from clinic.reminders.models import Reminder
+
+    admins = [make_user(Role.ADMIN), make_user(Role.ADMIN)]
+    outsider = make_user(Role.CLINICIAN)
+    client = client_for(outsider)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        response = client.post(
+            reverse("patients:break-glass", kwargs={"code": restricted.code}),
+            {
+                "reason": "On call tonight; patient in the emergency department",
+                "next": detail_url(restricted),
+            },
+        )
+        assert response.status_code == 302
+        assert client.get(detail_url(restricted)).status_code == 200
+
+    entry = AccessLog.objects.get(action=AccessAction.BREAK_GLASS)
+    assert entry.flagged and entry.actor == outsider and entry.patient_code == restricted.code
+    assert "emergency department" in entry.note
+    told = Reminder.objects.filter(recipient__in=admins, urgent=True)
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(a.pk for a in admins)
+    # The clinician keeps working (so the session stays open) until the hour is over.
+    for minutes in (10, 20, 30, 40, 50, 59):
+        with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
+            assert client.get(detail_url(restricted)).status_code == 200
+    with time_machine.travel(start + dt.timedelta(minutes=61), tick=False):
+        assert client.get(detail_url(restricted)).status_code == 403
+
+
+def test_breaking_the_glass_needs_a_reason(restricted: Patient) -> None:
+    from clinic.audit.models import AccessAction, AccessLog
+
+    client = client_for(make_user(Role.CLINICIAN))
+    response = client.post(
+        reverse("patients:break-glass", kwargs={"code": restricted.code}), {"reason": "need"}
+    )
+    assert "at least 10 characters" in response.content.decode()
+    assert not AccessLog.objects.filter(action=AccessAction.BREAK_GLASS).exists()
+    assert client.get(detail_url(restricted)).status_code == 403
+
+
+def test_break_glass_is_only_for_restricted_records(clinician: User) -> None:
+    ordinary = make_patient(by=clinician)
+    response = client_for(clinician).get(
+        reverse("patients:break-glass", kwargs={"code": ordinary.code})
+    )
     assert response.status_code == 404
 
 

@@ -93,6 +93,9 @@ def test_stored_script_injection_in_every_free_text_field_is_escaped_on_every_pa
         url = reverse(name, kwargs=route.kwargs(objects))
         response = client.get(url, follow=False)
         assert response.status_code < 500, f"{url} failed with stored payloads"
+        if not response.get("Content-Type", "").startswith("text/html"):
+            # Calendar files and CSV exports are not rendered by a browser as pages.
+            continue
         body = response.content.decode(errors="replace")
         assert "<script>alert(1)</script>" not in body, f"{url} renders an unescaped script"
         assert "onerror=alert(2)>" not in body, f"{url} renders an unescaped attribute"
