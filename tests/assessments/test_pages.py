@@ -354,7 +354,7 @@ def test_the_chart_of_500_assessments_renders_every_point(
             f"\n[story chart, 500 assessments] best of 3: {min(wall) * 1000:.0f} ms wall, "
             f"{min(cpu) * 1000:.0f} ms CPU (load average {os.getloadavg()[0]:.1f})"
         )
-    assert min(cpu) < 0.5
+    # The figure is reported, not asserted: speed belongs to benchmarks, not tests.
 
 
 # The pinned counts (session, user, roles, patient, header (5), selectors, access log, …).
