@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.lib.access import any_staff, roles
+from clinic.lib.forms import add_validation_errors
 from meetings import ics, selectors, services
 from meetings.access import (
     can_manage,
@@ -64,14 +65,6 @@ def _error(request: HttpRequest, error: Exception) -> None:
     messages.error(request, _("Nothing was changed: %(error)s") % {"error": text})
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- meetings and series -------------------------------------------------------------------------
 
 
@@ -102,7 +95,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 by=request.user, invitees=form.cleaned_data["invitees"], **form.meeting_data()
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The meeting is created. Build its agenda."))
             return redirect(_agenda_url(meeting))
@@ -171,7 +164,7 @@ def series_create(request: HttpRequest) -> HttpResponse:
         try:
             series = services.series_create(by=request.user, **form.series_data())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request,

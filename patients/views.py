@@ -20,6 +20,7 @@ from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
 from clinic.lib.access import roles
+from clinic.lib.forms import add_validation_errors
 from patients import selectors, services
 from patients.access import (
     can_edit_clinical,
@@ -92,15 +93,6 @@ def _chart_url(patient: Patient, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    """Field errors go next to their field; others (or unknown fields) above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- finding and registering patients ------------------------------------------------------------
 
 
@@ -138,7 +130,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                 **form.patient_data(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": patient.full_name})
             return redirect(_chart_url(patient))
@@ -163,7 +155,7 @@ def patient_edit(request: HttpRequest, code: str) -> HttpResponse:
         except services.EditConflict as conflict:
             return _conflict(request, conflict, form, PATIENT_FIELDS, patient=patient)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": patient.full_name})
             return redirect(_chart_url(patient))
@@ -289,7 +281,7 @@ def entry_add(request: HttpRequest, code: str, kind: str) -> HttpResponse:
         try:
             services.entry_add(by=request.user, patient=patient, entry=form.instance)  # type: ignore[arg-type]
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(what)s added.") % {"what": spec.title})
             return redirect(_chart_url(patient, spec.path))
@@ -318,7 +310,7 @@ def entry_edit(request: HttpRequest, code: str, kind: str, entry: str) -> HttpRe
         except services.EditConflict as conflict:
             return _conflict(request, conflict, form, form._meta.fields, patient=patient)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(what)s saved.") % {"what": spec.title})
             return redirect(_chart_url(patient, spec.path))
@@ -341,7 +333,7 @@ def entry_in_error(request: HttpRequest, code: str, kind: str, entry: str) -> Ht
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.PatientError as error:
             messages.error(request, str(error))
             return redirect(_chart_url(patient, spec.path))
@@ -375,7 +367,7 @@ def drug_create(request: HttpRequest) -> HttpResponse:
         try:
             drug = services.drug_create(**form.drug_data())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("%(name)s added to the catalogue.") % {"name": drug.name})
             return redirect("patients:drug-list")
@@ -403,7 +395,7 @@ def drug_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, f"{conflict} {_('Nothing was saved; review and save again.')}")
             return redirect("patients:drug-edit", code=drug.code)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": drug.name})
             return redirect("patients:drug-list")
@@ -448,7 +440,7 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"{conflict} {_('Nothing was saved; review and save again.')}")
             return redirect("patients:policy-edit")
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("The clinic policy is saved."))
             return redirect("patients:policy-edit")

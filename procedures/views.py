@@ -20,6 +20,7 @@ from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
 from clinic.lib.access import roles
+from clinic.lib.forms import add_validation_errors
 from patients.access import can_edit_clinical, get_patient_for_user
 from procedures import selectors, services
 from procedures.access import (
@@ -52,15 +53,6 @@ def _plan_url(plan: ProcedurePlan, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    """Field errors go next to their field; others (or unknown fields) above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 # --- catalogue (admins) --------------------------------------------------------------------------
 
 
@@ -90,7 +82,7 @@ def type_create(request: HttpRequest) -> HttpResponse:
         try:
             procedure_type = services.procedure_type_create(**form.type_data())
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s added to the catalogue.") % {"name": procedure_type.name}
@@ -117,7 +109,7 @@ def type_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, f"{conflict} {_('Nothing was saved; review and save again.')}")
             return redirect("procedures:type-edit", code=procedure_type.code)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": procedure_type.name})
             return redirect("procedures:type-list")
@@ -165,7 +157,7 @@ def plan_create(request: HttpRequest, patient_code: str) -> HttpResponse:
             plan = services.plan_propose(by=request.user, patient=patient, **form.plan_data())  # type: ignore[arg-type]
             services.safety_review_run(plan=plan, on=plan.planned_date, by=request.user)  # type: ignore[arg-type]
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             form.add_error(None, str(error))
         else:
@@ -217,7 +209,7 @@ def plan_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, f"{conflict} {_('Nothing was saved; review and save again.')}")
             return redirect("procedures:plan-edit", code=plan.code)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             messages.error(request, str(error))
             return redirect(_plan_url(plan))
@@ -266,7 +258,7 @@ def plan_approve_urgent(request: HttpRequest, code: str) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             messages.error(request, str(error))
             return redirect(_plan_url(plan))
@@ -293,7 +285,7 @@ def plan_schedule(request: HttpRequest, code: str) -> HttpResponse:
                 scheduled_date=form.cleaned_data["scheduled_date"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             messages.error(request, str(error))
             return redirect(_plan_url(plan))
@@ -313,7 +305,7 @@ def plan_cancel(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.plan_cancel(plan=plan, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             messages.error(request, str(error))
             return redirect(_plan_url(plan))
@@ -398,7 +390,7 @@ def procedure_record(request: HttpRequest, code: str) -> HttpResponse:
                 device=form.device(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             form.add_error(None, str(error))
         else:
@@ -494,7 +486,7 @@ def followup_missed(request: HttpRequest, code: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_validation_errors(form, error)
         except services.ProcedureError as error:
             messages.error(request, str(error))
             return redirect(_plan_url(follow_up.plan, "follow-ups"))
