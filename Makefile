@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 EMBEDDED := $(BIN)/python -m clinic.lib.embedded --
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrations-check check check-deploy install browser demo bench clean-data
+.PHONY: run test lint format migrations-check check check-deploy install browser demo bench seed-scale clean-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,20 @@ check: $(STAMP)
 check-deploy: $(STAMP)
 	env -u DEBUG SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		ALLOWED_HOSTS=clinic.example.org $(EMBEDDED) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make seed-scale: a clinic of PATIENTS patients (default 50,000) for the benchmark.
+PATIENTS ?= 50000
+SEED ?= 7
+seed-scale: export SECRET_KEY ?= seed-scale-key
+seed-scale: $(STAMP)
+	$(EMBEDDED) sh -c '$(BIN)/python manage.py migrate --noinput -v0 && \
+		$(BIN)/python manage.py seed_scale --patients $(PATIENTS) --seed $(SEED)'
+
+## make bench: every page's p50/p95/p99, requests/s and queries next to the floor (clinic/scale/bench.py).
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(EMBEDDED) sh -c 'SECRET_KEY=$${SECRET_KEY:-collectstatic-only} $(BIN)/python manage.py collectstatic --noinput -v0 && \
+		$(BIN)/python -m clinic.scale.bench $(BENCH_ARGS)'
 
 clean-data:
 	rm -rf .data

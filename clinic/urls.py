@@ -5,6 +5,7 @@ from clinic import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("bench/floor/", views.bench_floor, name="bench-floor"),
     path("accounts/", include("clinic.accounts.urls")),
     path("audit/", include("clinic.audit.urls")),
     path("patients/", include("patients.urls")),

@@ -23,6 +23,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/home.html")
 
 
+@any_staff
+@require_http_methods(["GET"])
+def bench_floor(request: HttpRequest) -> HttpResponse:
+    """The benchmark's floor: one query of a dozen rows and a small template, through the full
+    middleware stack (sessions, sign-in, two-factor, roles, CSP). `make bench` compares every
+    page with it; it shows only the medication catalogue, no patient data."""
+    from patients.models import Drug
+
+    drugs = list(Drug.objects.order_by("name").values_list("name", "drug_class")[:12])
+    return render(request, "clinic/bench_floor.html", {"drugs": drugs})
+
+
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:

@@ -70,6 +70,7 @@ def staff_code(objects: dict[str, Any]) -> dict[str, Any]:
 FOUNDATION_ROUTES: dict[str, Route] = {
     "home": Route(get=Method(SIGNED_IN)),
     "healthz": Route(get=Method(EVERYONE)),
+    "bench-floor": Route(get=Method(SIGNED_IN)),
     # Accounts: sign-in and password reset are public; the rest needs a signed-in person.
     "accounts:login": Route(
         get=Method(EVERYONE, overrides={p: REDIRECT for p in SIGNED_IN}),

@@ -7,10 +7,13 @@ import re
 from typing import Any
 
 from django import template
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from clinic.accounts.roles import Role
 from meetings import selectors
@@ -49,6 +52,35 @@ def chart_with_nonce(svg: str, nonce: str) -> str:
     if not svg:
         return ""
     return mark_safe(_STYLE_TAG.sub(f'<style nonce="{escape(nonce)}"', str(svg)))  # noqa: S308
+
+
+# Stands for the response's nonce in cached summary HTML; only `nonce="<mark>"` is replaced, which
+# escaped text from the record can never contain (its quotes are escaped).
+_NONCE_MARK = "frozen-summary-nonce"
+SUMMARY_HTML_SECONDS = 60 * 60 * 24 * 30
+
+
+@register.simple_tag(takes_context=True)
+def frozen_summary(context: template.Context, item: Any) -> str:
+    """A case summary as frozen at publishing, as HTML.
+
+    A frozen summary never changes, so neither does its HTML: it is rendered once and kept in
+    the cache under the item, the moment it was frozen and the language (an agenda of thirty
+    cases would otherwise render thirty summaries on every view). The response's CSP nonce is
+    put into the chart's `<style>` afterwards.
+    """
+    if not item.summary or item.summary_frozen_at is None:
+        return ""
+    key = f"meetings:summary-html:{item.code}:{item.summary_frozen_at.timestamp()}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "meetings/_summary.html",
+            {"summary": item.summary, "item": item, "csp_nonce": _NONCE_MARK},
+        )
+        cache.set(key, html, SUMMARY_HTML_SECONDS)
+    nonce = escape(str(context.get("csp_nonce", "")))
+    return mark_safe(html.replace(f'nonce="{_NONCE_MARK}"', f'nonce="{nonce}"'))  # noqa: S308
 
 
 @register.inclusion_tag("meetings/_home_cards.html", takes_context=True)
