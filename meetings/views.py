@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from django.conf import settings
 from django.contrib import messages
@@ -57,7 +57,8 @@ def _agenda_url(meeting: Meeting, anchor: str = "") -> str:
 
 def _run_url(meeting: Meeting, item_code: Any = None) -> str:
     url = reverse("meetings:meeting-run", kwargs={"code": meeting.code})
-    return f"{url}?item={item_code}" if item_code else url
+    # Encoded: the code may come from a form, and must stay one parameter.
+    return f"{url}?{urlencode({'item': item_code})}" if item_code else url
 
 
 def _error(request: HttpRequest, error: Exception) -> None:

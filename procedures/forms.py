@@ -157,6 +157,11 @@ class PlanForm(forms.ModelForm):
             required=False,
             help_text=self._meta.help_texts["builds_on"],
         )
+        if self.instance.pk:
+            # These selects are keyed by code, not by the primary key the instance's initial
+            # holds: without this an edit page selects nothing and saving clears the operator.
+            for name in ("procedure_type", "operator", "builds_on"):
+                self.initial[name] = getattr(self.instance, name)
         self.fields["planned_date"].widget.attrs["min"] = timezone.localdate().isoformat()
         self.order_fields(["version", *PLAN_FIELDS])
 

@@ -4,6 +4,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -124,7 +125,9 @@ class SessionTimeoutMiddleware:
 
                 logout(request)
                 messages.info(request, expired)
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+                # Encoded, so a path holding "&", "?" or "#" stays one `next` value.
+                query = urlencode({"next": request.path})
+                return redirect(f"{reverse('accounts:login')}?{query}")
         return self.get_response(request)
 
     def _expired(self, request: HttpRequest) -> str:

@@ -7,6 +7,7 @@ Scope (404 outside the user's patients) is tested in tests/assessments/test_acce
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from tests.assessments.helpers import record
@@ -24,8 +25,8 @@ READERS = frozenset({CLINICIAN, COORDINATOR})
 CLINICIANS = frozenset({CLINICIAN})
 
 
-def build_objects() -> dict[str, Any]:
-    patient = make_patient()
+def build_objects(new_patient: Callable[[], Any] = make_patient) -> dict[str, Any]:
+    patient = new_patient()
     return {
         "assessment_patient": patient,
         "assessment": record(patient),

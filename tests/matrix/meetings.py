@@ -8,6 +8,7 @@ owners marking their own done).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from clinic.accounts.roles import Role
@@ -31,13 +32,13 @@ PARTICIPANTS = frozenset({CLINICIAN, COORDINATOR})
 COORDINATORS = frozenset({COORDINATOR})
 
 
-def build_objects() -> dict[str, Any]:
+def build_objects(new_patient: Callable[[], Any] = make_patient) -> dict[str, Any]:
     coordinator = make_user(Role.COORDINATOR)
     owner = make_user(Role.CLINICIAN)
     meeting = make_meeting(coordinator)
-    item = add_case(meeting, coordinator)
+    item = add_case(meeting, coordinator, new_patient())
     held = make_meeting(coordinator)
-    add_case(held, coordinator)
+    add_case(held, coordinator, new_patient())
     services.meeting_publish(by=coordinator, meeting=held)
     services.meeting_start(by=coordinator, meeting=held)
     action = services.action_add(
@@ -61,7 +62,7 @@ def build_objects() -> dict[str, Any]:
         "mtg_held": held,
         "mtg_action": action,
         "mtg_series": series,
-        "mtg_patient": make_patient(),
+        "mtg_patient": new_patient(),
     }
 
 

@@ -27,8 +27,10 @@ def _restricted_patient() -> Any:
     return make_patient(by=owner, restricted=True, primary_clinician=owner)
 
 
-def build_objects() -> dict[str, Any]:
-    patient = make_patient()
+def build_objects(new_patient: Callable[[], Any] = make_patient) -> dict[str, Any]:
+    """`new_patient` makes the record the objects belong to (the security tests pass one that
+    makes restricted records)."""
+    patient = new_patient()
     return {
         "patient": patient,
         "restricted_patient": _restricted_patient(),

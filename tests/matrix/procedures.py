@@ -52,9 +52,9 @@ def _plan(patient: Any, **fields: Any) -> ProcedurePlan:
     return ProcedurePlan.objects.create(**values)
 
 
-def build_objects() -> dict[str, Any]:
+def build_objects(new_patient: Callable[[], Any] = make_patient) -> dict[str, Any]:
     """Straight into the database, for the matrix's speed (the services are tested elsewhere)."""
-    patient = make_patient()
+    patient = new_patient()
     by = patient.created_by
     now = timezone.now()
     approved = {"approval_source": "urgent", "urgent_reason": "Matrix", "approved_at": now}
