@@ -220,6 +220,9 @@ class Assessment(models.Model):
                 include=["pain_intensity"],
                 name="assessment_patient_time_idx",
             ),
+            # Clinic-wide "since" questions: worsening pain and self-harm answers since the
+            # last meeting look at the latest days of every patient.
+            models.Index(fields=["assessed_at"], name="assessment_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -16,9 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Lead, RowNumber
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from pghistory.models import Events
 
@@ -334,33 +334,38 @@ def patients_with_worsening_pain(
     from the previous one. Only active patients, and only when the latest assessment is at
     most `within_days` old (older news is no longer actionable; None looks at all).
     """
-    assessments = Assessment.objects.current().filter(
-        pain_intensity__isnull=False,
+    scored = Assessment.objects.current().filter(pain_intensity__isnull=False)
+    same_patient = scored.filter(patient_id=OuterRef("patient_id"))
+    newer = same_patient.filter(
+        Q(assessed_at__gt=OuterRef("assessed_at"))
+        | Q(assessed_at=OuterRef("assessed_at"), id__gt=OuterRef("id"))
+    )
+    earlier = same_patient.filter(
+        Q(assessed_at__lt=OuterRef("assessed_at"))
+        | Q(assessed_at=OuterRef("assessed_at"), id__lt=OuterRef("id"))
+    ).order_by("-assessed_at", "-id")
+
+    def previous(column: str) -> Subquery:
+        return Subquery(earlier.values(column)[:1])
+
+    # Each patient's latest scored assessment, newest first, with the one before it. Read this
+    # way (not by ranking every assessment of every patient) PostgreSQL walks the newest rows
+    # on the assessed_at index and stops after `limit` matches: the cost does not grow with
+    # the clinic's history.
+    latest = scored.filter(
+        ~Exists(newer),
         patient__in=visible_patients(user).filter(status=PatientStatus.ACTIVE),
     )
     if within_days is not None:
-        # On the patients, not the rows: the previous assessment may be older than the window
-        # (filtering the rows would hide it from the window functions).
-        recent = Assessment.objects.current().filter(
-            pain_intensity__isnull=False,
-            assessed_at__gte=timezone.now() - dt.timedelta(days=within_days),
-        )
-        assessments = assessments.filter(patient_id__in=recent.values("patient_id"))
-    partition = [F("patient_id")]
-    newest_first = [F("assessed_at").desc(), F("id").desc()]
-
-    def over(expression: Any) -> Window:
-        return Window(expression, partition_by=partition, order_by=newest_first)
-
+        latest = latest.filter(assessed_at__gte=timezone.now() - dt.timedelta(days=within_days))
     ranked = (
-        assessments.annotate(
-            rank=over(RowNumber()),
-            previous_value=over(Lead("pain_intensity")),
-            previous_at=over(Lead("assessed_at")),
-            previous_source=over(Lead("pain_source")),
-            previous_code=over(Lead("code")),
+        latest.annotate(
+            previous_value=previous("pain_intensity"),
+            previous_at=previous("assessed_at"),
+            previous_source=previous("pain_source"),
+            previous_code=previous("code"),
         )
-        .filter(rank=1, previous_value__isnull=False)
+        .filter(previous_value__isnull=False)
         .filter(
             Q(pain_intensity__gte=SEVERE_PAIN, previous_value__gte=SEVERE_PAIN)
             | Q(pain_intensity__gte=F("previous_value") + IMPORTANT_POINTS)

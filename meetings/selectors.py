@@ -175,6 +175,11 @@ REASON_PRIORITY = [
 ]
 
 
+# The agenda suggests at most this many cases for each reason (the oldest or most urgent first):
+# a large clinic can have hundreds, and the worklists (follow-ups due, worsening pain) hold all.
+SUGGESTIONS_PER_REASON = 15
+
+
 def suggestion_window(meeting: Meeting) -> tuple[dt.date, dt.date]:
     """From the last meeting held (or a week before) to this meeting's day."""
     day = timezone.localdate(meeting.starts_at)
@@ -191,13 +196,15 @@ def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
         meeting.items.exclude(status=ItemStatus.REMOVED).values_list("patient_id", flat=True)
     )
     visible = visible_patients(user).exclude(pk__in=listed)
+    limit = SUGGESTIONS_PER_REASON
+    today = timezone.localdate()
     found = [
-        *sources.new_referrals(visible, since=since, until=day),
-        *sources.plans_awaiting_approval(visible),
-        *sources.follow_ups_due(user, by_day=day + FOLLOW_UP_HORIZON, exclude=listed),
-        *sources.worsening_pain(user, since=since, today=timezone.localdate(), exclude=listed),
-        *sources.self_harm_flags(visible, since=since),
-        *sources.devices_due(visible, by_day=day + DEVICE_HORIZON),
+        *sources.new_referrals(visible, since=since, until=day, limit=limit),
+        *sources.plans_awaiting_approval(visible, limit=limit),
+        *sources.follow_ups_due(user, by_day=day + FOLLOW_UP_HORIZON, exclude=listed, limit=limit),
+        *sources.worsening_pain(user, since=since, today=today, exclude=listed, limit=limit),
+        *sources.self_harm_flags(visible, since=since, limit=limit),
+        *sources.devices_due(visible, by_day=day + DEVICE_HORIZON, limit=limit),
     ]
     cases: dict[int, SuggestedCase] = {}
     for suggestion in found:

@@ -57,6 +57,10 @@ def _day(value: dt.date) -> str:
     return date_format(value, "j M Y")
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def _number(value: Any) -> str:
     if value is None:
         return ""
@@ -69,11 +73,11 @@ def _number(value: Any) -> str:
 
 
 def new_referrals(
-    visible: QuerySet[Patient], *, since: dt.date, until: dt.date
+    visible: QuerySet[Patient], *, since: dt.date, until: dt.date, limit: int
 ) -> list[Suggestion]:
     patients = visible.filter(
         referral_date__gt=since, referral_date__lte=until, status=PatientStatus.ACTIVE
-    ).order_by("referral_date", "family_name", "id")
+    ).order_by("referral_date", "family_name", "id")[:limit]
     return [
         Suggestion(
             patient,
@@ -88,10 +92,13 @@ def new_referrals(
     ]
 
 
-def devices_due(visible: QuerySet[Patient], *, by_day: dt.date) -> list[Suggestion]:
+def devices_due(visible: QuerySet[Patient], *, by_day: dt.date, limit: int) -> list[Suggestion]:
     devices = patient_selectors.devices_due_by(by_day).filter(patient__in=visible)
     found: dict[int, Suggestion] = {}
-    for device in devices:
+    # A patient may have several devices due: a few more rows than patients wanted.
+    for device in devices[: limit * 3]:
+        if len(found) == limit:
+            break
         if device.patient_id in found:
             continue
         due = [d for d in (device.next_refill_due, device.next_battery_check_due) if d is not None]
@@ -107,14 +114,14 @@ def devices_due(visible: QuerySet[Patient], *, by_day: dt.date) -> list[Suggesti
 # --- suggestions from procedures -----------------------------------------------------------------
 
 
-def plans_awaiting_approval(visible: QuerySet[Patient]) -> list[Suggestion]:
+def plans_awaiting_approval(visible: QuerySet[Patient], *, limit: int) -> list[Suggestion]:
     from procedures.models import PlanStatus, ProcedurePlan
 
     plans = (
         ProcedurePlan.objects.filter(status=PlanStatus.AWAITING_MDT, patient__in=visible)
         .select_related("patient", "procedure_type")
         .order_by("planned_date", "id")
-    )
+    )[:limit]
     return [
         Suggestion(
             plan.patient,
@@ -126,11 +133,19 @@ def plans_awaiting_approval(visible: QuerySet[Patient]) -> list[Suggestion]:
     ]
 
 
-def follow_ups_due(user: Any, *, by_day: dt.date, exclude: Collection[int]) -> list[Suggestion]:
+def follow_ups_due(
+    user: Any, *, by_day: dt.date, exclude: Collection[int], limit: int
+) -> list[Suggestion]:
     from procedures import selectors as procedure_selectors
 
     found: dict[int, Suggestion] = {}
-    for follow_up in procedure_selectors.follow_ups_due(user, due_by=by_day):
+    due = procedure_selectors.follow_ups_due(user, due_by=by_day).exclude(
+        plan__patient_id__in=exclude
+    )
+    # A patient may have several follow-ups due: a few more rows than patients wanted.
+    for follow_up in due[: limit * 3]:
+        if len(found) == limit:
+            break
         patient = follow_up.plan.patient
         if patient.pk in found or patient.pk in exclude:
             continue
@@ -151,12 +166,12 @@ def follow_ups_due(user: Any, *, by_day: dt.date, exclude: Collection[int]) -> l
 
 
 def worsening_pain(
-    user: Any, *, since: dt.date, today: dt.date, exclude: Collection[int]
+    user: Any, *, since: dt.date, today: dt.date, exclude: Collection[int], limit: int
 ) -> list[Suggestion]:
     from assessments import selectors as assessment_selectors
 
     rows = assessment_selectors.patients_with_worsening_pain(
-        user=user, limit=500, within_days=max((today - since).days, 14)
+        user=user, limit=limit + len(exclude), within_days=max((today - since).days, 14)
     )
     return [
         Suggestion(
@@ -171,10 +186,10 @@ def worsening_pain(
         )
         for row in rows
         if row.patient.pk not in exclude
-    ]
+    ][:limit]
 
 
-def self_harm_flags(visible: QuerySet[Patient], *, since: dt.date) -> list[Suggestion]:
+def self_harm_flags(visible: QuerySet[Patient], *, since: dt.date, limit: int) -> list[Suggestion]:
     """Patients whose PHQ-9 item 9 was above 0 since the last meeting (the `self_harm` flag)."""
     from assessments.models import InstrumentResponse
 
@@ -183,14 +198,17 @@ def self_harm_flags(visible: QuerySet[Patient], *, since: dt.date) -> list[Sugge
             instrument="phq9",
             flags__contains=["self_harm"],
             assessment__entered_in_error_at__isnull=True,
-            assessment__assessed_at__date__gt=since,
+            # From the start of the day after `since`, as a moment: the assessed_at index serves it.
+            assessment__assessed_at__gte=_day_start(since + dt.timedelta(days=1)),
             assessment__patient__in=visible,
         )
         .select_related("assessment__patient")
         .order_by("-assessment__assessed_at")
     )
     found: dict[int, Suggestion] = {}
-    for response in responses:
+    for response in responses[: limit * 3]:
+        if len(found) == limit:
+            break
         patient = response.assessment.patient
         if patient.pk not in found:
             found[patient.pk] = Suggestion(

@@ -213,6 +213,7 @@ def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
         "meeting": meeting,
         "agenda": agenda,
         "suggestions": suggestions,
+        "suggestions_per_reason": selectors.SUGGESTIONS_PER_REASON,
         "can_manage": manage,
         "add_form": PatientAddForm() if manage and meeting.is_open else None,
         "now": timezone.now(),

@@ -21,6 +21,7 @@ from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
 from clinic.lib.access import roles
 from clinic.lib.forms import add_validation_errors
+from clinic.lib.pagination import CappedPaginator
 from patients.access import can_edit_clinical, get_patient_for_user
 from procedures import selectors, services
 from procedures.access import (
@@ -434,7 +435,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         status=data.get("status", ""),
         due_by=data.get("due_by"),
     )
-    page = Paginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(follow_ups, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "today": timezone.localdate()}
     return render(request, "procedures/followup_list.html", context)
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from clinic.accounts.roles import Role
 from clinic.audit import selectors
 from clinic.audit.forms import AuditFilterForm
 from clinic.lib.access import roles
+from clinic.lib.pagination import CappedPaginator
 from patients.selectors import patient_code_for_mrn
 
 PAGE_SIZE = 50
@@ -50,7 +50,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     )
     if not can_match:
         events = events.none()
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audit/access_log.html", {"form": form, "page": page, "tab": "access"})
 
 
@@ -63,7 +63,7 @@ def staff_changes(request: HttpRequest) -> HttpResponse:
         date_from=data.get("date_from"),  # type: ignore[arg-type]
         date_to=data.get("date_to"),  # type: ignore[arg-type]
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.staff_change_rows(list(page.object_list))
     context = {"form": form, "page": page, "rows": rows, "tab": "staff"}
     return render(request, "audit/staff_changes.html", context)

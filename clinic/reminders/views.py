@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.accounts.roles import Role
 from clinic.lib.access import any_staff, roles
+from clinic.lib.pagination import CappedPaginator
 from clinic.reminders import selectors, services
 from clinic.reminders.access import get_own_notification, get_queue_reminder
 from clinic.reminders.forms import CancelForm, QueueFilterForm
@@ -61,7 +62,7 @@ def reminder_list(request: HttpRequest) -> HttpResponse:
         due_from=filters.get("due_from"),
         due_to=filters.get("due_to"),
     )
-    page = Paginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(reminders, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reminders/queue.html", {"form": form, "page": page})
 
 

@@ -389,3 +389,23 @@ def test_a_decision_appears_on_the_patients_timeline(coordinator: Any) -> None:
     events = [e for e in timeline.events_for(item.patient) if e.kind == "team_meeting"]
     assert [e.label for e in events] == ["Team meeting: Refer"]
     assert events[0].link_url == reverse("meetings:meeting-minutes", kwargs={"code": meeting.code})
+
+
+def test_a_busy_clinic_gets_a_bounded_list_of_suggestions_oldest_referral_first(
+    coordinator: Any, monkeypatch: Any
+) -> None:
+    from meetings import selectors as meeting_selectors
+
+    monkeypatch.setattr(meeting_selectors, "SUGGESTIONS_PER_REASON", 3)
+    today = timezone.localdate()
+    referred = [
+        make_patient(referral_date=today - dt.timedelta(days=days), referral_source="GP")
+        for days in (6, 1, 5, 2, 4)
+    ]
+    meeting = make_meeting(coordinator)
+
+    response = client_for(coordinator).get(agenda_url(meeting))
+
+    shown = [case.patient for case in response.context["suggestions"]]
+    assert shown == [referred[0], referred[2], referred[4]]  # referred 6, 5 and 4 days ago
+    assert "Up to 3 for each reason" in response.content.decode()
