@@ -193,13 +193,15 @@ SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Signed-in sessions end after this long without a click (clinic policy may shorten it) and
-# after 12 hours whatever happens.
+# Signed-in sessions end after the clinic policy's idle minutes without a click and after 12
+# hours whatever happens. SESSION_IDLE_MINUTES and TWO_FACTOR_REQUIRED_FOR_ALL apply only while
+# the clinic policy row does not exist (clinic/lib/policy.py); migration patients 0007 carried
+# them into the policy.
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", 15)))
 SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
 # How long breaking the glass opens a restricted record for.
 BREAK_GLASS_DURATION = dt.timedelta(minutes=60)
-# Admins always sign in with a second factor; this default makes everyone do so (clinic policy).
+# Admins always sign in with a second factor; the clinic policy (by default) makes everyone do so.
 TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("TWO_FACTOR_REQUIRED_FOR_ALL", True)
 OTP_TOTP_ISSUER = CLINIC_NAME
 

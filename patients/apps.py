@@ -6,8 +6,11 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients"
 
     def ready(self) -> None:
-        from clinic.lib import timeline
+        from clinic.lib import policy, timeline
         from patients import selectors
+
+        # Session idle timeout and two-factor rules, read on every request (cached by lib).
+        policy.register_source(selectors.policy_sign_in)
 
         # Chemotherapy cycles and radiotherapy courses on the assessments' story chart.
         timeline.register(selectors.timeline_events)

@@ -13,6 +13,8 @@ from patients import selectors
 from patients.models import (
     FOLLOWUP_DAYS_FIELDS,
     LAB_SPECS,
+    SESSION_IDLE_MINUTES_MAX,
+    SESSION_IDLE_MINUTES_MIN,
     Allergy,
     ClinicalEntry,
     ClinicPolicy,
@@ -336,6 +338,10 @@ class DrugForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
+def _is_true(value: str) -> bool:
+    return value == "True"
+
+
 class PolicyForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     # Added by the meetings app: one checkbox per discipline.
@@ -371,6 +377,25 @@ class PolicyForm(forms.ModelForm):
         max_value=365,
         required=False,
     )
+    # Sign-in and sessions. Left empty or absent, these keep the saved value too: a form that
+    # does not show the two-factor rule must not switch it off (an unticked checkbox would).
+    session_idle_minutes = forms.IntegerField(
+        label=_("Sign out after this many minutes without activity"),
+        min_value=SESSION_IDLE_MINUTES_MIN,
+        max_value=SESSION_IDLE_MINUTES_MAX,
+        required=False,
+        help_text=_("Between 5 and 120. A session ends after 12 hours whatever this says."),
+    )
+    two_factor_required_for_all = forms.TypedChoiceField(
+        label=_("Who signs in with a second factor"),
+        choices=[(True, _("Every staff member")), (False, _("Admins only"))],
+        coerce=_is_true,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Admins always sign in with a second factor."),
+    )
+    sign_in_fields = ("session_idle_minutes", "two_factor_required_for_all")
 
     class Meta:
         model = ClinicPolicy
@@ -389,6 +414,9 @@ class PolicyForm(forms.ModelForm):
             "reassessment_interval_days",
             # Procedures: follow-up days per category (comma-separated; empty = 1,14,42).
             *FOLLOWUP_DAYS_FIELDS.values(),
+            # Sign-in and sessions: idle timeout, two-factor for everyone.
+            "session_idle_minutes",
+            "two_factor_required_for_all",
         ]
 
     def policy_data(self) -> dict[str, Any]:
@@ -401,3 +429,11 @@ class PolicyForm(forms.ModelForm):
     def clean_reassessment_interval_days(self) -> int:
         value = self.cleaned_data.get("reassessment_interval_days")
         return self.instance.reassessment_interval_days if value is None else value
+
+    def clean_session_idle_minutes(self) -> int:
+        value = self.cleaned_data.get("session_idle_minutes")
+        return self.instance.session_idle_minutes if value is None else value
+
+    def clean_two_factor_required_for_all(self) -> bool:
+        value = self.cleaned_data.get("two_factor_required_for_all")
+        return self.instance.two_factor_required_for_all if value is None else value

@@ -935,6 +935,11 @@ FOLLOWUP_DAYS_FIELDS = {
 }
 
 
+SESSION_IDLE_MINUTES_DEFAULT = 15
+SESSION_IDLE_MINUTES_MIN = 5
+SESSION_IDLE_MINUTES_MAX = 120
+
+
 def _followup_days_field(verbose_name: Any) -> Any:
     return ArrayField(
         models.PositiveSmallIntegerField(),
@@ -1023,6 +1028,24 @@ class ClinicPolicy(models.Model):
         _("follow-up days after vertebral augmentation")
     )
     followup_days_other = _followup_days_field(_("follow-up days after other procedures"))
+    # --- sign-in and sessions (read on every signed-in request through clinic/lib/policy.py,
+    # which caches them). Five minutes is the floor because the session middleware records
+    # activity once a minute and a clinician typing a long note must not lose it; two hours is
+    # the ceiling because a longer idle session on a shared ward computer is an open chart.
+    session_idle_minutes = models.PositiveSmallIntegerField(
+        _("sign out after this many minutes without activity"),
+        default=SESSION_IDLE_MINUTES_DEFAULT,
+        validators=[
+            MinValueValidator(SESSION_IDLE_MINUTES_MIN),
+            MaxValueValidator(SESSION_IDLE_MINUTES_MAX),
+        ],
+        help_text=_("Between 5 and 120. A session ends after 12 hours whatever this says."),
+    )
+    two_factor_required_for_all = models.BooleanField(
+        _("every staff member signs in with a second factor"),
+        default=True,
+        help_text=_("Admins always sign in with a second factor."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -1040,6 +1063,13 @@ class ClinicPolicy(models.Model):
                 name="clinic_policy_nadir_order",
             ),
             models.CheckConstraint(condition=Q(inr_max__gt=0), name="clinic_policy_inr_positive"),
+            models.CheckConstraint(
+                condition=Q(
+                    session_idle_minutes__gte=SESSION_IDLE_MINUTES_MIN,
+                    session_idle_minutes__lte=SESSION_IDLE_MINUTES_MAX,
+                ),
+                name="clinic_policy_session_idle_range",
+            ),
         ]
 
     def __str__(self) -> str:

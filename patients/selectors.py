@@ -30,6 +30,7 @@ from pghistory.models import Events
 
 from clinic.accounts.models import User
 from clinic.accounts.roles import Role
+from clinic.lib.policy import SignInPolicy
 from patients import opioids
 from patients.access import visible_patients
 from patients.models import (
@@ -175,6 +176,19 @@ def mrn_is_registered(mrn: str, *, exclude: Patient | None = None) -> bool:
 def policy_get() -> ClinicPolicy:
     """The clinic policy; its defaults when the row has not been created."""
     return ClinicPolicy.objects.filter(singleton=True).first() or ClinicPolicy()
+
+
+def policy_sign_in() -> SignInPolicy | None:
+    """The session and two-factor rules of the clinic policy (None when there is no row).
+
+    Registered with clinic/lib/policy.py, which caches it: read it through that module.
+    """
+    row = (
+        ClinicPolicy.objects.filter(singleton=True)
+        .values("session_idle_minutes", "two_factor_required_for_all")
+        .first()
+    )
+    return None if row is None else SignInPolicy(**row)
 
 
 def drug_list(

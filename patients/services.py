@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clinic.accounts.models import User
+from clinic.lib.policy import forget_cached as forget_cached_sign_in_policy
 from patients.models import (
     CareTeamMember,
     ClinicalEntry,
@@ -375,4 +376,6 @@ def policy_update(*, version: int, **fields: Any) -> ClinicPolicy:
     policy.version += 1
     policy.full_clean()
     policy.save()
+    # Every request reads the sign-in rules from a cache; the next one reads this version.
+    forget_cached_sign_in_policy()
     return policy

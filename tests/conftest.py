@@ -7,7 +7,7 @@ The suite runs against the real PostgreSQL and Redis named by DATABASE_URL and R
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -109,6 +109,21 @@ def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
 def fast_password_hashing(settings: Any) -> None:
     # Production hashing is slow on purpose; the tests create hundreds of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_sign_in_policy() -> Iterator[None]:
+    """Start each test with the sign-in rules of the migrated policy row already cached.
+
+    They are cached in Redis, which a test's rolled-back transaction does not undo. Warm, as in
+    production after the first request, so that pinned query counts do not depend on whether
+    a request is the test's first.
+    """
+    from clinic.lib import policy
+
+    policy.remember(policy.from_settings())
+    yield
+    policy.clear_cache()
 
 
 @pytest.fixture

@@ -7,11 +7,17 @@ import re
 
 import pytest
 import time_machine
+from django.core.cache import caches
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic.accounts.models import User
-from tests.conftest import PASSWORD, HttpsClient, client_for, sign_in
+from patients.models import ClinicPolicy
+from tests.conftest import PASSWORD, HttpsClient, client_for, free_port_for_tests, sign_in
+from tests.patients.helpers import edit_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +101,75 @@ def test_a_session_ends_after_fifteen_idle_minutes(clinician: User) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_idle_timeout_follows_the_clinic_policy(clinician: User, admin: User) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = signed_in(clinician)
+        assert client.get(reverse("home")).status_code == 200  # reads the 15-minute default
+        saved = edit_policy(client_for(admin), session_idle_minutes="30")
+        assert saved.status_code == 302
+    with time_machine.travel(start + dt.timedelta(minutes=20), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(start + dt.timedelta(minutes=51), tick=False):
+        response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_a_change_of_the_idle_timeout_is_kept_in_the_policy_history(admin: User) -> None:
+    edit_policy(client_for(admin), session_idle_minutes="30")
+
+    event = ClinicPolicy.pgh_event_models["insert"].objects.get(pgh_label="update")
+    assert (event.session_idle_minutes, event.pgh_context.metadata["user"]) == (30, admin.pk)
+
+
+@pytest.mark.parametrize("minutes", ["4", "121"])
+def test_the_idle_timeout_stays_between_five_minutes_and_two_hours(
+    admin: User, minutes: str
+) -> None:
+    response = edit_policy(client_for(admin), session_idle_minutes=minutes)
+
+    assert "session_idle_minutes" in response.context["form"].errors
+    assert ClinicPolicy.objects.get().session_idle_minutes == 15
+
+
+def test_the_idle_timeout_is_read_from_the_cache_not_the_database(clinician: User) -> None:
+    client = client_for(clinician)
+    client.get(reverse("home"))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+
+    assert not [query for query in queries if "patients_clinicpolicy" in query["sql"]]
+
+
+def test_the_sign_in_rules_come_from_the_database_while_redis_is_down(
+    clinician: User, admin: User
+) -> None:
+    client = client_for(clinician)
+    edit_policy(client_for(admin), two_factor_required_for_all="False")
+    dead = f"redis://127.0.0.1:{free_port_for_tests()}/0"
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": dead,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    with override_settings(CACHES=unreachable):
+        page = client.get(reverse("home"))
+        password_only = HttpsClient()
+        password_only.post(
+            reverse("accounts:login"), {"username": "clinician", "password": PASSWORD}
+        )
+        home = password_only.get(reverse("home"))
+    caches["default"].close()
+
+    assert page.status_code == 200
+    assert home.status_code == 200  # the policy row (two-factor off), not the cache
 
 
 def test_background_polling_does_not_keep_a_session_alive(clinician: User) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import time_machine
 from django.test import override_settings
@@ -13,7 +15,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinic.accounts.models import User
 from clinic.audit.models import AccessAction, AccessLog
+from clinic.lib.policy import clear_cache
+from patients.models import ClinicPolicy
 from tests.conftest import PASSWORD, HttpsClient, client_for
+from tests.patients.helpers import edit_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +50,59 @@ def test_a_password_alone_reaches_nothing_but_the_set_up_page(clinician: User) -
         assert response["Location"] == reverse("accounts:two-factor-setup")
 
 
-@override_settings(TWO_FACTOR_REQUIRED_FOR_ALL=False)
 def test_clinic_policy_can_let_non_admins_sign_in_with_a_password(
     clinician: User, admin: User
 ) -> None:
+    # The first sign-in reads (and caches) the default: two-factor for everyone.
+    assert password_only("clinician").get(reverse("home")).status_code == 302
+
+    saved = edit_policy(client_for(admin), two_factor_required_for_all="False")
+
+    assert saved.status_code == 302
     assert password_only("clinician").get(reverse("home")).status_code == 200
     # Admins always need the second factor.
-    assert password_only("admin").get(reverse("home")).status_code == 302
+    assert password_only("admin").get(reverse("home"))["Location"] == reverse(
+        "accounts:two-factor-setup"
+    )
+
+
+def test_switching_two_factor_off_for_everyone_is_kept_in_the_policy_history(
+    admin: User,
+) -> None:
+    edit_policy(client_for(admin), two_factor_required_for_all="False")
+
+    event = ClinicPolicy.pgh_event_models["insert"].objects.get(pgh_label="update")
+    assert event.two_factor_required_for_all is False
+    assert event.pgh_context.metadata["user"] == admin.pk
+
+
+def test_the_policy_page_shows_the_two_factor_rule_in_a_sign_in_section(admin: User) -> None:
+    page = client_for(admin).get(reverse("patients:policy-edit")).content.decode()
+
+    section = page[page.index('id="sign-in-and-sessions"') :]
+    assert "Sign-in and sessions" in section
+    assert re.search(r'value="True"[^>]*checked', section)
+    assert "Admins only" in section
+
+
+def test_a_policy_form_without_the_two_factor_rule_keeps_it_on(admin: User) -> None:
+    client = client_for(admin)
+    form = client.get(reverse("patients:policy-edit")).context["form"]
+    data = {field.name: field.value() for field in form if field.value() is not None}
+    del data["two_factor_required_for_all"]
+
+    assert client.post(reverse("patients:policy-edit"), data).status_code == 302
+    assert ClinicPolicy.objects.get().two_factor_required_for_all is True
+
+
+@override_settings(TWO_FACTOR_REQUIRED_FOR_ALL=False)
+def test_the_setting_decides_only_while_there_is_no_clinic_policy(clinician: User) -> None:
+    assert password_only("clinician").get(reverse("home")).status_code == 302
+
+    ClinicPolicy.objects.all().delete()
+    clear_cache()
+
+    assert password_only("clinician").get(reverse("home")).status_code == 200
 
 
 def test_enrolment_gives_ten_single_use_backup_codes(clinician: User) -> None:

@@ -205,3 +205,13 @@ def quick_record(patient: Patient) -> dict[str, Any]:
             implanted_on=dt.date(2025, 3, 1),
         ),
     }
+
+
+def edit_policy(client: Any, **changes: Any) -> Any:
+    """Submit the clinic policy page as it renders, with `changes` (field name -> posted value)."""
+    from django.urls import reverse
+
+    url = reverse("patients:policy-edit")
+    form = client.get(url).context["form"]
+    data = {field.name: field.value() for field in form if field.value() is not None}
+    return client.post(url, {**data, **changes})
