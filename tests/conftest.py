@@ -105,6 +105,21 @@ def sign_in(client: Client, username: str, password: str = PASSWORD) -> Any:
     return response
 
 
+def restore_seeded_catalogues() -> None:
+    """Tests that run outside a wrapping transaction (browser tests, the scale seed) end with a
+    flush that empties every table, seeded rows included: put back the medication and procedure
+    catalogues and the clinic policy, as their migrations do (idempotent)."""
+    import importlib
+
+    from django.apps import apps as installed_apps
+
+    for module, function in (
+        ("patients.migrations.0003_catalogue_and_policy", "seed"),
+        ("procedures.migrations.0002_seed_catalogue", "seed"),
+    ):
+        getattr(importlib.import_module(module), function)(installed_apps, None)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     # Production hashing is slow on purpose; the tests create hundreds of accounts.

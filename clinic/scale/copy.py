@@ -191,6 +191,15 @@ class Loader:
     def __getitem__(self, model: type[models.Model]) -> Table:
         return self.tables[model]
 
+    def __enter__(self) -> Loader:
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if error is not None and self.writer.is_alive():
+            # Stop the writer so its connection closes; what it wrote stays (autocommit).
+            self.writer.jobs.put(None)
+            self.writer.join(timeout=60)
+
     def add(self, model: type[models.Model], **values: Any) -> int:
         row_id = self.tables[model].add(**values)
         self.pending += 1

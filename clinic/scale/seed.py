@@ -288,20 +288,20 @@ class ClinicSeeder:
     def seed_patients(self, staff: Staff) -> list[PatientSkeleton]:
         drugs = {drug.name: drug for drug in Drug.objects.filter(is_active=True)}
         types = list(ProcedureType.objects.filter(is_active=True))
-        loader = Loader(
+        with Loader(
             *PATIENT_TABLES,
             session_settings=IMPORT_SESSION,
-        )
-        responses = self._response_pool()
-        skeletons = []
-        mrn_base = loader[Patient].next_id
-        for number in range(self.patient_count):
-            skeletons.append(
-                self._patient(loader, staff, number + mrn_base, drugs, types, responses)
-            )
-            if number % 500 == 0 or number == self.patient_count - 1:
-                self.progress("patients", number + 1, self.patient_count)
-        self._finish(loader)
+        ) as loader:
+            responses = self._response_pool()
+            skeletons = []
+            mrn_base = loader[Patient].next_id
+            for number in range(self.patient_count):
+                skeletons.append(
+                    self._patient(loader, staff, number + mrn_base, drugs, types, responses)
+                )
+                if number % 500 == 0 or number == self.patient_count - 1:
+                    self.progress("patients", number + 1, self.patient_count)
+            self._finish(loader)
         return skeletons
 
     def _patient(
@@ -746,112 +746,118 @@ class ClinicSeeder:
         rng = self.rng
         chair = staff.clinicians[0]
         coordinator = staff.coordinators[0]
-        loader = Loader(
+        with Loader(
             MeetingSeries,
             Meeting,
             AgendaItem,
             Attendance,
             ActionItem,
             session_settings=IMPORT_SESSION,
-        )
-        created = self.moment(self.start - dt.timedelta(days=7))
-        series_id = loader.add(
-            MeetingSeries,
-            code=self.code(),
-            name="Cancer pain MDT",
-            weekday=2,
-            start_time=dt.time(13, 0),
-            duration_minutes=90,
-            place="Seminar room 2",
-            chair_id=chair,
-            deadline_days_before=2,
-            weeks_ahead=4,
-            created_by_id=coordinator,
-            created_at=created,
-        )
-        first_day = self.today - dt.timedelta(weeks=self.meeting_weeks)
-        first = first_day + dt.timedelta(days=(2 - first_day.weekday()) % 7)
-        weeks = (self.today - first).days // 7 + 5
-        attendees = staff.clinicians[:12] + staff.coordinators[:2]
-        upcoming_published = False
-        for week in range(weeks):
-            day = first + dt.timedelta(weeks=week)
-            starts = self.moment(day, hour=13).replace(minute=0)
-            past = starts < self.now - dt.timedelta(hours=2)
-            if past:
-                status = MeetingStatus.CANCELLED if rng.random() < 0.03 else MeetingStatus.CLOSED
-            elif not upcoming_published:
-                status, upcoming_published = MeetingStatus.PUBLISHED, True
-            else:
-                status = MeetingStatus.DRAFT
-            published = starts - dt.timedelta(days=1) if status in ("published", "closed") else None
-            meeting_id = loader.add(
-                Meeting,
+        ) as loader:
+            created = self.moment(self.start - dt.timedelta(days=7))
+            series_id = loader.add(
+                MeetingSeries,
                 code=self.code(),
                 name="Cancer pain MDT",
-                starts_at=starts,
-                ends_at=starts + dt.timedelta(minutes=90),
+                weekday=2,
+                start_time=dt.time(13, 0),
+                duration_minutes=90,
                 place="Seminar room 2",
                 chair_id=chair,
-                agenda_deadline=starts - dt.timedelta(days=2),
-                status=status,
-                series_id=series_id,
+                deadline_days_before=2,
+                weeks_ahead=4,
                 created_by_id=coordinator,
-                created_at=starts - dt.timedelta(weeks=4),
-                published_at=published,
-                published_by_id=coordinator if published else None,
-                started_at=starts if status == "closed" else None,
-                closed_at=starts + dt.timedelta(minutes=90) if status == "closed" else None,
-                closed_by_id=chair if status == "closed" else None,
-                cancelled_at=starts - dt.timedelta(days=3) if status == "cancelled" else None,
-                cancel_reason="Bank holiday" if status == "cancelled" else "",
-                minutes={} if status == "closed" else None,
+                created_at=created,
             )
-            if status == MeetingStatus.CANCELLED:
-                continue
-            cases = (
-                30
-                if status == "published"
-                else rng.randint(15, 30)
-                if status == "closed"
-                else rng.randint(0, 6)
-            )
-            for order, skeleton in enumerate(rng.sample(skeletons, min(cases, len(skeletons))), 1):
-                self._agenda_item(loader, meeting_id, status, order, skeleton, starts, staff)
-            if status == MeetingStatus.CLOSED:
-                for person in attendees:
-                    loader.add(
-                        Attendance,
-                        meeting_id=meeting_id,
-                        person_id=person,
-                        discipline=staff.disciplines[person],
-                        status=rng.choice(("present", "present", "present", "apologies")),
-                        recorded_by_id=coordinator,
-                        created_at=starts,
+            first_day = self.today - dt.timedelta(weeks=self.meeting_weeks)
+            first = first_day + dt.timedelta(days=(2 - first_day.weekday()) % 7)
+            weeks = (self.today - first).days // 7 + 5
+            attendees = staff.clinicians[:12] + staff.coordinators[:2]
+            upcoming_published = False
+            for week in range(weeks):
+                day = first + dt.timedelta(weeks=week)
+                starts = self.moment(day, hour=13).replace(minute=0)
+                past = starts < self.now - dt.timedelta(hours=2)
+                if past:
+                    status = (
+                        MeetingStatus.CANCELLED if rng.random() < 0.03 else MeetingStatus.CLOSED
                     )
-                for _action in range(rng.randint(2, 6)):
-                    done = rng.random() < 0.8
-                    loader.add(
-                        ActionItem,
-                        code=self.code(),
-                        meeting_id=meeting_id,
-                        owner_id=rng.choice(staff.clinicians),
-                        what=rng.choice(
-                            (
-                                "Book the block",
-                                "Ask oncology about the next cycle",
-                                "Call the family",
-                            )
-                        ),
-                        due_date=starts.date() + dt.timedelta(days=14),
-                        status="done" if done else "open",
-                        done_at=starts + dt.timedelta(days=7) if done else None,
-                        done_by_id=chair if done else None,
-                        created_by_id=coordinator,
-                        created_at=starts,
-                    )
-            self.progress("meetings", week + 1, weeks)
-        self._finish(loader)
+                elif not upcoming_published:
+                    status, upcoming_published = MeetingStatus.PUBLISHED, True
+                else:
+                    status = MeetingStatus.DRAFT
+                published = (
+                    starts - dt.timedelta(days=1) if status in ("published", "closed") else None
+                )
+                meeting_id = loader.add(
+                    Meeting,
+                    code=self.code(),
+                    name="Cancer pain MDT",
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(minutes=90),
+                    place="Seminar room 2",
+                    chair_id=chair,
+                    agenda_deadline=starts - dt.timedelta(days=2),
+                    status=status,
+                    series_id=series_id,
+                    created_by_id=coordinator,
+                    created_at=starts - dt.timedelta(weeks=4),
+                    published_at=published,
+                    published_by_id=coordinator if published else None,
+                    started_at=starts if status == "closed" else None,
+                    closed_at=starts + dt.timedelta(minutes=90) if status == "closed" else None,
+                    closed_by_id=chair if status == "closed" else None,
+                    cancelled_at=starts - dt.timedelta(days=3) if status == "cancelled" else None,
+                    cancel_reason="Bank holiday" if status == "cancelled" else "",
+                    minutes={} if status == "closed" else None,
+                )
+                if status == MeetingStatus.CANCELLED:
+                    continue
+                cases = (
+                    30
+                    if status == "published"
+                    else rng.randint(15, 30)
+                    if status == "closed"
+                    else rng.randint(0, 6)
+                )
+                for order, skeleton in enumerate(
+                    rng.sample(skeletons, min(cases, len(skeletons))), 1
+                ):
+                    self._agenda_item(loader, meeting_id, status, order, skeleton, starts, staff)
+                if status == MeetingStatus.CLOSED:
+                    for person in attendees:
+                        loader.add(
+                            Attendance,
+                            meeting_id=meeting_id,
+                            person_id=person,
+                            discipline=staff.disciplines[person],
+                            status=rng.choice(("present", "present", "present", "apologies")),
+                            recorded_by_id=coordinator,
+                            created_at=starts,
+                        )
+                    for _action in range(rng.randint(2, 6)):
+                        done = rng.random() < 0.8
+                        loader.add(
+                            ActionItem,
+                            code=self.code(),
+                            meeting_id=meeting_id,
+                            owner_id=rng.choice(staff.clinicians),
+                            what=rng.choice(
+                                (
+                                    "Book the block",
+                                    "Ask oncology about the next cycle",
+                                    "Call the family",
+                                )
+                            ),
+                            due_date=starts.date() + dt.timedelta(days=14),
+                            status="done" if done else "open",
+                            done_at=starts + dt.timedelta(days=7) if done else None,
+                            done_by_id=chair if done else None,
+                            created_by_id=coordinator,
+                            created_at=starts,
+                        )
+                self.progress("meetings", week + 1, weeks)
+            self._finish(loader)
 
     def _agenda_item(
         self,
@@ -945,68 +951,68 @@ class ClinicSeeder:
         rng = self.rng
         kinds = [kind.name for kind in registry.kinds()]
         patient_type = ContentType.objects.get_for_model(Patient).pk
-        loader = Loader(Reminder, Delivery, Notification, session_settings=IMPORT_SESSION)
-        total = len(skeletons) * 2
-        statuses = ("sent", "sent", "sent", "pending", "cancelled", "failed", "claimed")
-        for number in range(total):
-            skeleton = skeletons[number % len(skeletons)]
-            status = rng.choice(statuses)
-            due = (
-                self.now + dt.timedelta(hours=rng.randint(1, 24 * 30))
-                if status == "pending"
-                else self.moment(self.day_between(skeleton.referred, self.today))
-            )
-            if status != "pending" and due > self.now:
-                due = self.now - dt.timedelta(hours=1)
-            recipient = skeleton.primary
-            channel = rng.choice(("both", "in_app", "email"))
-            kind = rng.choice(kinds)
-            reminder_code = self.code()
-            sent_at = due + dt.timedelta(minutes=1) if status == "sent" else None
-            reminder_id = loader.add(
-                Reminder,
-                code=reminder_code,
-                kind=kind,
-                recipient_id=recipient,
-                channel=channel,
-                due_at=due,
-                status=status,
-                attempts=3 if status == "failed" else 1 if status in ("sent", "claimed") else 0,
-                last_error="SMTP timeout" if status == "failed" else "",
-                claimed_at=due if status in ("claimed", "sent") else None,
-                sent_at=sent_at,
-                cancelled_at=due - dt.timedelta(hours=1) if status == "cancelled" else None,
-                cancel_reason="No longer due" if status == "cancelled" else "",
-                dedupe_key=f"scale:{reminder_code}",
-                subject_type_id=patient_type,
-                subject_code=skeleton.code,
-                title="Reassessment due",
-                body="A review of this patient is due.",
-                created_at=due - dt.timedelta(days=1),
-            )
-            if status == "sent":
-                channels = ("email", "in_app") if channel == "both" else (channel,)
-                for sent_channel in channels:
-                    loader.add(
-                        Delivery,
-                        reminder_id=reminder_id,
-                        channel=sent_channel,
-                        delivered_at=sent_at,
-                    )
-                if channel != "email":
-                    loader.add(
-                        Notification,
-                        code=self.code(),
-                        recipient_id=recipient,
-                        reminder_id=reminder_id,
-                        title="Reassessment due",
-                        body="A review of this patient is due.",
-                        read_at=sent_at + dt.timedelta(hours=2) if rng.random() < 0.8 else None,
-                        created_at=sent_at,
-                    )
-            if number % 2000 == 0 or number == total - 1:
-                self.progress("reminders", number + 1, total)
-        self._finish(loader)
+        with Loader(Reminder, Delivery, Notification, session_settings=IMPORT_SESSION) as loader:
+            total = len(skeletons) * 2
+            statuses = ("sent", "sent", "sent", "pending", "cancelled", "failed", "claimed")
+            for number in range(total):
+                skeleton = skeletons[number % len(skeletons)]
+                status = rng.choice(statuses)
+                due = (
+                    self.now + dt.timedelta(hours=rng.randint(1, 24 * 30))
+                    if status == "pending"
+                    else self.moment(self.day_between(skeleton.referred, self.today))
+                )
+                if status != "pending" and due > self.now:
+                    due = self.now - dt.timedelta(hours=1)
+                recipient = skeleton.primary
+                channel = rng.choice(("both", "in_app", "email"))
+                kind = rng.choice(kinds)
+                reminder_code = self.code()
+                sent_at = due + dt.timedelta(minutes=1) if status == "sent" else None
+                reminder_id = loader.add(
+                    Reminder,
+                    code=reminder_code,
+                    kind=kind,
+                    recipient_id=recipient,
+                    channel=channel,
+                    due_at=due,
+                    status=status,
+                    attempts=3 if status == "failed" else 1 if status in ("sent", "claimed") else 0,
+                    last_error="SMTP timeout" if status == "failed" else "",
+                    claimed_at=due if status in ("claimed", "sent") else None,
+                    sent_at=sent_at,
+                    cancelled_at=due - dt.timedelta(hours=1) if status == "cancelled" else None,
+                    cancel_reason="No longer due" if status == "cancelled" else "",
+                    dedupe_key=f"scale:{reminder_code}",
+                    subject_type_id=patient_type,
+                    subject_code=skeleton.code,
+                    title="Reassessment due",
+                    body="A review of this patient is due.",
+                    created_at=due - dt.timedelta(days=1),
+                )
+                if status == "sent":
+                    channels = ("email", "in_app") if channel == "both" else (channel,)
+                    for sent_channel in channels:
+                        loader.add(
+                            Delivery,
+                            reminder_id=reminder_id,
+                            channel=sent_channel,
+                            delivered_at=sent_at,
+                        )
+                    if channel != "email":
+                        loader.add(
+                            Notification,
+                            code=self.code(),
+                            recipient_id=recipient,
+                            reminder_id=reminder_id,
+                            title="Reassessment due",
+                            body="A review of this patient is due.",
+                            read_at=sent_at + dt.timedelta(hours=2) if rng.random() < 0.8 else None,
+                            created_at=sent_at,
+                        )
+                if number % 2000 == 0 or number == total - 1:
+                    self.progress("reminders", number + 1, total)
+            self._finish(loader)
 
     # --- access log ---------------------------------------------------------------------------
 

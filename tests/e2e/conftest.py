@@ -130,3 +130,15 @@ def give_authenticator(user: Any) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def watch_csp(page: Any) -> list[str]:
+    """Content-Security-Policy violations the browser reports on this page."""
+    violations: list[str] = []
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return violations

@@ -7,7 +7,6 @@ minutes print."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from typing import Any
 
@@ -19,34 +18,10 @@ from clinic.accounts.roles import Role
 from clinic.reminders.models import Notification, Reminder
 from meetings.models import AgendaItem, ItemReason, Meeting, MeetingStatus
 from meetings.notifications import ACTION_DUE, MEETING_PUBLISHED
-from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import give_authenticator, screenshot, sign_in
+from tests.conftest import PASSWORD, make_user, restore_seeded_catalogues
+from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.meetings.helpers import deliver_due, plan_awaiting, record_pain
 from tests.patients.helpers import make_patient
-
-
-def restore_seeded_catalogues() -> None:
-    """Browser tests run in transactions flushed afterwards, seeded rows included: put back the
-    medication and procedure catalogues and the clinic policy (as their migrations do)."""
-    from django.apps import apps as installed_apps
-
-    for module, function in (
-        ("patients.migrations.0003_catalogue_and_policy", "seed"),
-        ("procedures.migrations.0002_seed_catalogue", "seed"),
-    ):
-        getattr(importlib.import_module(module), function)(installed_apps, None)
-
-
-def watch_csp(page: Any) -> list[str]:
-    """Content-Security-Policy violations the browser reports on this page."""
-    violations: list[str] = []
-
-    def on_console(message: Any) -> None:
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            violations.append(f"{page.url}: {message.text}")
-
-    page.on("console", on_console)
-    return violations
 
 
 def _team() -> dict[str, Any]:

@@ -8,7 +8,6 @@ their reminders."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import re
 from typing import Any
 
@@ -18,33 +17,9 @@ from playwright.sync_api import expect
 from clinic.accounts.roles import Role
 from clinic.reminders.models import Reminder
 from procedures.models import FollowUp, PlanStatus, ProcedurePlan
-from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import give_authenticator, screenshot, sign_in
+from tests.conftest import PASSWORD, make_user, restore_seeded_catalogues
+from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.patients.helpers import add_lab, add_medication, add_oncology_event, make_patient
-
-
-def restore_seeded_catalogues() -> None:
-    """Browser tests run in transactions that are flushed afterwards, seeded rows included:
-    put back the medication and procedure catalogues and the clinic policy (as migrations do)."""
-    from django.apps import apps as installed_apps
-
-    for module, function in (
-        ("patients.migrations.0003_catalogue_and_policy", "seed"),
-        ("procedures.migrations.0002_seed_catalogue", "seed"),
-    ):
-        getattr(importlib.import_module(module), function)(installed_apps, None)
-
-
-def watch_csp(page: Any) -> list[str]:
-    """Content-Security-Policy violations the browser reports on this page."""
-    violations: list[str] = []
-
-    def on_console(message: Any) -> None:
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            violations.append(f"{page.url}: {message.text}")
-
-    page.on("console", on_console)
-    return violations
 
 
 def test_a_clinician_plans_checks_and_records_a_celiac_plexus_neurolysis(new_page: Any) -> None:

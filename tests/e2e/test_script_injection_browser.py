@@ -12,9 +12,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import give_authenticator, screenshot, sign_in
-from tests.e2e.test_procedure_journey import restore_seeded_catalogues, watch_csp
+from tests.conftest import PASSWORD, restore_seeded_catalogues
+from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.permission_matrix import OK, ROUTES
 from tests.security.test_attacks import (
     PAYLOAD,

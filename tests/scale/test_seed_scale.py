@@ -14,11 +14,16 @@ from clinic.audit.models import AccessLog
 from clinic.reminders.models import Reminder
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from patients.models import Patient
-from tests.conftest import client_for, make_user
+from tests.conftest import client_for, make_user, restore_seeded_catalogues
 
-# The seed writes on its own connection, so the tests run outside a wrapping transaction; the
-# catalogues the migrations loaded are put back for each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The seed writes on its own connection, so the tests run outside a wrapping transaction (and
+# the database is flushed after each); the catalogues the migrations load are put back first.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def catalogues(transactional_db: None) -> None:
+    restore_seeded_catalogues()
 
 
 def seed(patients: int, *extra: str) -> str:
