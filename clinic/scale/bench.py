@@ -414,12 +414,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    parser.add_argument(
+        "--queries-only",
+        action="store_true",
+        help="print each page's query count and stop (compare a small and a large clinic)",
+    )
     args = parser.parse_args(argv)
 
     env = production_environment()
     os.environ.update(env)
     sessions, pages = prepare()
     count_queries(sessions, pages)
+    if args.queries_only:
+        for page in pages:
+            print(f"{page.name:<22}{page.queries:>4} queries")
+        return 0
     from django.conf import settings
 
     port = free_port()
