@@ -71,3 +71,21 @@ def test_the_console_handler_applies_the_filter(settings: object) -> None:
 
     handler = django_settings.LOGGING["handlers"]["console"]
     assert "single_line" in handler["filters"]
+
+
+def test_every_task_of_the_project_retries_a_database_outage_with_bounded_backoff() -> None:
+    from django.db import OperationalError
+
+    from clinic.celery import app
+
+    app.loader.import_default_modules()
+    ours = [
+        task
+        for name, task in app.tasks.items()
+        if name.startswith(("clinic.", "patients.", "assessments.", "procedures.", "meetings."))
+    ]
+    assert len(ours) >= 5
+    for task in ours:
+        assert OperationalError in tuple(task.autoretry_for), task.name
+        assert task.retry_backoff and task.retry_jitter, task.name
+        assert 0 < task.max_retries <= 10, task.name

@@ -9,22 +9,11 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from clinic.lib.tasks import RETRY_OPTIONS
 from clinic.reminders import delivery, services
 
 logger = logging.getLogger(__name__)
-
-# The database going away for a moment is worth a bounded retry with backoff and jitter;
-# anything else is a bug that the task's log shows.
-DATABASE_TROUBLE = (OperationalError, InterfaceError)
-RETRY_OPTIONS = {
-    "autoretry_for": DATABASE_TROUBLE,
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
 
 @shared_task(name="clinic.reminders.tasks.dispatch_due_reminders", **RETRY_OPTIONS)
