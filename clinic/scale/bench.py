@@ -322,6 +322,14 @@ class Requester:
         return time.perf_counter() - started
 
 
+def keep_sessions_alive(requester: Requester, pages: list[Page]) -> None:
+    """One floor request per persona: a run is longer than the idle timeout, and a persona
+    whose page comes last would otherwise find its session ended."""
+    floor = pages[0]
+    for persona in {page.persona for page in pages}:
+        requester.once(Page(floor.name, persona, floor.path))
+
+
 def closed_loop(requester: Requester, page: Page, *, clients: int, requests: int) -> float:
     """Requests per second with `clients` back-to-back clients."""
     remaining = [requests]
@@ -449,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         # One rate for every page: half of what the slowest page sustains, unless given.
         rate = args.rate or round(max(0.5, 0.5 * min(page.rps for page in pages)), 1)
         for page in pages:
+            keep_sessions_alive(requester, pages)
             page.latencies = open_loop(requester, page, rate=rate, requests=args.requests)
             print(
                 f"latency at {rate:g}/s {page.name}: p95 {page.percentile(0.95):.1f} ms", flush=True
