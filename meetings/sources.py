@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -61,6 +61,22 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _first_per_patient(
+    rows: QuerySet[Any], patient_id: Callable[[Any], int], *, limit: int
+) -> list[Any]:
+    """The first row of each patient, for at most `limit` patients, in the rows' order.
+
+    A patient may have several rows (devices, follow-ups, answers), so a few more rows than
+    patients are read: the query stays bounded however large the clinic.
+    """
+    first: dict[int, Any] = {}
+    for row in rows[: limit * 3]:
+        if len(first) == limit:
+            break
+        first.setdefault(patient_id(row), row)
+    return list(first.values())
+
+
 def _number(value: Any) -> str:
     if value is None:
         return ""
@@ -94,21 +110,20 @@ def new_referrals(
 
 def devices_due(visible: QuerySet[Patient], *, by_day: dt.date, limit: int) -> list[Suggestion]:
     devices = patient_selectors.devices_due_by(by_day).filter(patient__in=visible)
-    found: dict[int, Suggestion] = {}
-    # A patient may have several devices due: a few more rows than patients wanted.
-    for device in devices[: limit * 3]:
-        if len(found) == limit:
-            break
-        if device.patient_id in found:
-            continue
-        due = [d for d in (device.next_refill_due, device.next_battery_check_due) if d is not None]
-        found[device.patient_id] = Suggestion(
+    return [
+        Suggestion(
             device.patient,
             ItemReason.DEVICE_DUE,
             _("%(device)s due for a check on %(day)s")
-            % {"device": device.get_kind_display(), "day": _day(min(due))},
+            % {
+                "device": device.get_kind_display(),
+                "day": _day(
+                    min(d for d in (device.next_refill_due, device.next_battery_check_due) if d)
+                ),
+            },
         )
-    return list(found.values())
+        for device in _first_per_patient(devices, lambda device: device.patient_id, limit=limit)
+    ]
 
 
 # --- suggestions from procedures -----------------------------------------------------------------
@@ -138,19 +153,12 @@ def follow_ups_due(
 ) -> list[Suggestion]:
     from procedures import selectors as procedure_selectors
 
-    found: dict[int, Suggestion] = {}
     due = procedure_selectors.follow_ups_due(user, due_by=by_day).exclude(
         plan__patient_id__in=exclude
     )
-    # A patient may have several follow-ups due: a few more rows than patients wanted.
-    for follow_up in due[: limit * 3]:
-        if len(found) == limit:
-            break
-        patient = follow_up.plan.patient
-        if patient.pk in found or patient.pk in exclude:
-            continue
-        found[patient.pk] = Suggestion(
-            patient,
+    return [
+        Suggestion(
+            follow_up.plan.patient,
             ItemReason.POST_PROCEDURE_REVIEW,
             _("%(kind)s after %(procedure)s due on %(day)s")
             % {
@@ -159,7 +167,8 @@ def follow_ups_due(
                 "day": _day(follow_up.due_date),
             },
         )
-    return list(found.values())
+        for follow_up in _first_per_patient(due, lambda row: row.plan.patient_id, limit=limit)
+    ]
 
 
 # --- suggestions from assessments ----------------------------------------------------------------
@@ -205,19 +214,17 @@ def self_harm_flags(visible: QuerySet[Patient], *, since: dt.date, limit: int) -
         .select_related("assessment__patient")
         .order_by("-assessment__assessed_at")
     )
-    found: dict[int, Suggestion] = {}
-    for response in responses[: limit * 3]:
-        if len(found) == limit:
-            break
-        patient = response.assessment.patient
-        if patient.pk not in found:
-            found[patient.pk] = Suggestion(
-                patient,
-                ItemReason.SELF_HARM_FLAG,
-                _("PHQ-9 item 9 (thoughts of self-harm) above 0 on %(day)s")
-                % {"day": _day(timezone.localdate(response.assessment.assessed_at))},
-            )
-    return list(found.values())
+    return [
+        Suggestion(
+            response.assessment.patient,
+            ItemReason.SELF_HARM_FLAG,
+            _("PHQ-9 item 9 (thoughts of self-harm) above 0 on %(day)s")
+            % {"day": _day(timezone.localdate(response.assessment.assessed_at))},
+        )
+        for response in _first_per_patient(
+            responses, lambda row: row.assessment.patient_id, limit=limit
+        )
+    ]
 
 
 # --- the summary's assessment part ---------------------------------------------------------------
