@@ -2,7 +2,8 @@
 `InstrumentResponse` per instrument used, and the links that make a patient's goal measurable.
 
 Scores are computed by the pure `assessments.instruments` package and stored in columns
-(`total`, `band`, `flags`, and the assessment's `pain_intensity`) so trends are plain queries.
+(`total`, `band`, `flags`, and the assessment's `pain_intensity` and `flags`) so trends are plain
+queries.
 Nothing is deleted: a wrong assessment is marked "entered in error" with a reason, and every
 change is kept by pghistory.
 """
@@ -156,6 +157,17 @@ class Assessment(models.Model):
     pain_source = models.CharField(
         max_length=12, choices=PainSource.choices, blank=True, editable=False
     )
+    # --- denormalised for clinic-wide questions ("a self-harm answer since the last meeting"):
+    # the sorted union of the responses' flags, so they are found without reading the responses.
+    # The database default lets code that predates the column still insert rows.
+    flags = ArrayField(
+        models.CharField(max_length=40),
+        verbose_name=_("flags"),
+        default=list,
+        db_default=[],
+        blank=True,
+        editable=False,
+    )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -223,6 +235,13 @@ class Assessment(models.Model):
             # Clinic-wide "since" questions: worsening pain and self-harm answers since the
             # last meeting look at the latest days of every patient.
             models.Index(fields=["assessed_at"], name="assessment_time_idx"),
+            # Self-harm answers since the last meeting (the agenda's suggested cases): only the
+            # few current assessments with the flag, newest first.
+            models.Index(
+                fields=["assessed_at"],
+                condition=Q(flags__contains=["self_harm"], entered_in_error_at__isnull=True),
+                name="assessment_self_harm_time_idx",
+            ),
         ]
 
     def __str__(self) -> str:

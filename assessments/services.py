@@ -132,6 +132,12 @@ def pain_intensity_of(
     return None, ""
 
 
+def flags_of(scores: Mapping[str, InstrumentScore]) -> list[str]:
+    """The sorted union of the instruments' flags, stored on the assessment for clinic-wide
+    questions (a PHQ-9 `self_harm` answer since the last meeting)."""
+    return sorted(set().union(*(result.flags for result in scores.values())))
+
+
 # --- recording -----------------------------------------------------------------------------------
 
 
@@ -169,7 +175,14 @@ def _field_errors(assessment: Assessment, patient: Patient) -> dict[str, str]:
     errors: dict[str, str] = {}
     try:
         assessment.full_clean(
-            exclude=["patient", "assessed_by", "created_by", "pain_intensity", "pain_source"],
+            exclude=[
+                "patient",
+                "assessed_by",
+                "created_by",
+                "pain_intensity",
+                "pain_source",
+                "flags",
+            ],
             validate_constraints=False,
         )
     except ValidationError as error:
@@ -268,6 +281,7 @@ def assessment_record(
     )
     scores = _validate(assessment, patient, instruments)
     assessment.pain_intensity, assessment.pain_source = pain_intensity_of(scores, instruments)
+    assessment.flags = flags_of(scores)
     assessment.save()
     InstrumentResponse.objects.bulk_create(
         [
@@ -361,6 +375,9 @@ def assessment_update(
         setattr(locked, name, value)
     scores = _validate(locked, locked.patient, instruments)
     locked.pain_intensity, locked.pain_source = pain_intensity_of(scores, instruments)
+    # Every saved instrument is in `scores` (none may be removed), so this is the new union:
+    # an edit that takes the self-harm answer back clears the flag.
+    locked.flags = flags_of(scores)
     locked.version += 1
     locked.save()
     for code, result in scores.items():

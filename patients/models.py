@@ -194,6 +194,12 @@ class Patient(Timestamped):
             ),
             models.Index(fields=["family_name", "given_name"], name="patient_name_idx"),
             models.Index(fields=["-updated_at"], name="patient_updated_idx"),
+            # New referrals since the last meeting (the agenda's suggested cases).
+            models.Index(
+                fields=["referral_date"],
+                condition=Q(status=PatientStatus.ACTIVE),
+                name="patient_active_referral_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -859,6 +865,15 @@ class Device(ClinicalEntry):
                 condition=Q(reservoir_volume_ml__isnull=True)
                 | Q(reservoir_volume_ml__gt=0, reservoir_volume_ml__lte=100),
                 name="device_reservoir_range",
+            ),
+        ]
+        indexes = [
+            # Refills and battery checks due (reminders, the agenda's suggested cases): implanted
+            # devices in the order `devices_due_by` reads them, so a limited read stops early.
+            models.Index(
+                fields=["next_refill_due", "next_battery_check_due", "id"],
+                condition=Q(entered_in_error_at__isnull=True, removed_on__isnull=True),
+                name="device_due_idx",
             ),
         ]
 

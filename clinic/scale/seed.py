@@ -601,6 +601,8 @@ class ClinicSeeder:
             instruments = ["nrs", *others]
             chosen = {code: rng.choice(responses[code]) for code in instruments if responses[code]}
             nrs = chosen.get("nrs")
+            # As the services store it: the sorted union of the responses' flags.
+            flags = sorted({flag for response in chosen.values() for flag in response[4]})
             marked = rng.sample(regions, rng.randint(1, 3))
             assessment_id = loader.add(
                 Assessment,
@@ -621,6 +623,7 @@ class ClinicSeeder:
                 note=rng.choice(NOTES),
                 pain_intensity=nrs[1] if nrs else None,
                 pain_source="nrs" if nrs else "",
+                flags=flags,
                 created_by_id=by,
                 created_at=at,
             )

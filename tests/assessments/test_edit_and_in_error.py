@@ -87,6 +87,31 @@ def test_a_correction_is_kept_in_history(clinician: User, assessment: Assessment
     assert labels == ["insert", "update"]
 
 
+def test_a_correction_sets_and_clears_the_assessments_flags(
+    clinician: User, assessment: Assessment
+) -> None:
+    assert assessment.flags == []
+
+    update(
+        assessment,
+        clinician,
+        instruments={"bpi": answers("bpi"), "phq9": answers("phq9", q9=2)},
+    )
+    assert Assessment.objects.get(pk=assessment.pk).flags == ["self_harm"]
+
+    # Taking the self-harm answer back clears its flag; an instrument added brings its own.
+    update(
+        Assessment.objects.get(pk=assessment.pk),
+        clinician,
+        instruments={
+            "bpi": answers("bpi"),
+            "phq9": answers("phq9", q9=0),
+            "esas_r": answers("esas_r"),
+        },
+    )
+    assert Assessment.objects.get(pk=assessment.pk).flags == ["severe_tiredness"]
+
+
 def test_another_clinician_may_not_edit(assessment: Assessment) -> None:
     with pytest.raises(services.AssessmentError, match="Only the clinician who recorded"):
         update(assessment, make_user(Role.CLINICIAN))

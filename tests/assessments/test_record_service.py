@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -55,6 +56,47 @@ def test_it_stores_each_instruments_answers_with_its_score(
     assert responses["ecog"].total == 2
     assert assessment.created_by == clinician
     assert assessment.assessed_by == clinician
+
+
+def test_the_assessment_keeps_the_sorted_flags_of_all_its_answers(patient: Patient) -> None:
+    flagged = record(
+        patient,
+        instruments={
+            "nrs": answers("nrs"),
+            "esas_r": answers("esas_r", pain=9),  # severe pain and tiredness
+            "phq9": answers("phq9", q9=1),
+        },
+    )
+    quiet = record(patient, instruments={"nrs": answers("nrs"), "phq9": answers("phq9", q9=0)})
+
+    assert Assessment.objects.get(pk=flagged.pk).flags == [
+        "self_harm",
+        "severe_pain",
+        "severe_tiredness",
+    ]
+    assert Assessment.objects.get(pk=quiet.pk).flags == []
+
+
+def test_the_migration_fills_the_flags_of_assessments_saved_before_it(
+    patient: Patient,
+) -> None:
+    migration = importlib.import_module("assessments.migrations.0003_assessment_flags")
+    flagged = record(
+        patient,
+        instruments={"esas_r": answers("esas_r", nausea=8), "phq9": answers("phq9", q9=2)},
+    )
+    quiet = record(patient, instruments={"nrs": answers("nrs")})
+    Assessment.objects.update(flags=[])  # as they were before the column
+
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL_FLAGS)
+
+    assert Assessment.objects.get(pk=flagged.pk).flags == [
+        "self_harm",
+        "severe_nausea",
+        "severe_tiredness",
+    ]
+    assert Assessment.objects.get(pk=quiet.pk).flags == []
 
 
 def test_pain_intensity_is_the_nrs_when_recorded(patient: Patient) -> None:

@@ -1,23 +1,30 @@
-"""Building the agenda: add, propose and accept, order, presenters, remove; late cases."""
+"""Building the agenda: add, propose and accept, order, presenters, remove; late cases; the
+suggested cases."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from meetings import services
-from meetings.models import AgendaItem, ItemReason, ItemStatus
+from assessments import services as assessment_services
+from meetings import selectors, services
+from meetings.models import AgendaItem, ItemReason, ItemStatus, Meeting
 from tests.meetings.helpers import (
     add_case,
     clinician_user,
     coordinator_user,
     make_meeting,
+    phq9,
     published,
+    record_pain,
     running,
 )
 from tests.patients.helpers import make_patient
+from tests.procedures.helpers import perform
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +224,142 @@ def test_a_closed_meeting_refuses_every_change_and_keeps_its_agenda() -> None:
     item.refresh_from_db()
     assert (item.status, item.order, item.version) == before
     assert meeting.items.count() == 1
+
+
+# --- suggested cases -----------------------------------------------------------------------------
+
+
+def _last_meeting_held(coordinator: Any, days_ago: int) -> Meeting:
+    """A meeting held `days_ago` days ago and closed: "since the last meeting" starts there."""
+    meeting = make_meeting(coordinator, starts_in=dt.timedelta(days=-days_ago))
+    add_case(meeting, coordinator)
+    return services.meeting_close(by=coordinator, meeting=running(meeting, coordinator))
+
+
+def _suggested(meeting: Meeting, user: Any, reason: str) -> list[Any]:
+    return [
+        case.patient
+        for case in selectors.suggestions(meeting, user=user)
+        if any(suggestion.reason == reason for suggestion in case.suggestions)
+    ]
+
+
+def test_a_self_harm_answer_since_the_last_meeting_is_suggested_once_per_patient() -> None:
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    _last_meeting_held(coordinator, days_ago=7)
+    meeting = make_meeting(coordinator)
+    now = timezone.now()
+    flagged = make_patient(by=clinician)
+    record_pain(flagged, clinician, 4, at=now - dt.timedelta(days=3), instruments=phq9(q9=1))
+    record_pain(flagged, clinician, 4, at=now - dt.timedelta(days=1), instruments=phq9(q9=2))
+    before_the_last_meeting = make_patient(by=clinician)
+    record_pain(
+        before_the_last_meeting, clinician, 4, at=now - dt.timedelta(days=9), instruments=phq9(2)
+    )
+    answered_zero = make_patient(by=clinician)
+    record_pain(answered_zero, clinician, 4, at=now - dt.timedelta(days=1), instruments=phq9(0))
+
+    cases = [
+        case
+        for case in selectors.suggestions(meeting, user=coordinator)
+        if case.primary.reason == ItemReason.SELF_HARM_FLAG
+    ]
+
+    assert [case.patient for case in cases] == [flagged]
+    day = date_format(timezone.localdate(now - dt.timedelta(days=1)), "j M Y")
+    assert cases[0].detail == f"PHQ-9 item 9 (thoughts of self-harm) above 0 on {day}"
+
+
+def test_a_self_harm_answer_entered_in_error_is_not_suggested() -> None:
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    patient = make_patient(by=clinician)
+    wrong = record_pain(
+        patient, clinician, 4, at=timezone.now() - dt.timedelta(days=1), instruments=phq9(q9=3)
+    )
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == [patient]
+
+    assessment_services.assessment_mark_in_error(
+        by=clinician, assessment=wrong, reason="Entered for the wrong patient"
+    )
+
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == []
+
+
+def test_a_self_harm_answer_taken_back_by_an_edit_is_not_suggested() -> None:
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    patient = make_patient(by=clinician)
+    at = timezone.now() - dt.timedelta(hours=2)
+    assessment = record_pain(patient, clinician, 4, at=at, instruments=phq9(q9=1))
+
+    assessment_services.assessment_update(
+        by=clinician,
+        assessment=assessment,
+        version=assessment.version,
+        instruments={"nrs": {"score": 4}, **phq9(q9=0)},
+    )
+
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == []
+
+
+def test_a_restricted_record_is_suggested_only_to_its_care_team() -> None:
+    coordinator = coordinator_user()
+    in_the_team = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    patient = make_patient(by=clinician, restricted=True, care_team=[clinician, in_the_team])
+    at = timezone.now() - dt.timedelta(days=1)
+    record_pain(patient, clinician, 4, at=at, instruments=phq9(q9=2))
+    record_pain(patient, clinician, 9, at=at + dt.timedelta(hours=1))
+    perform(clinician, patient)  # follow-ups due from tomorrow
+
+    for reason in (
+        ItemReason.SELF_HARM_FLAG,
+        ItemReason.WORSENING_PAIN,
+        ItemReason.POST_PROCEDURE_REVIEW,
+    ):
+        assert _suggested(meeting, coordinator, reason) == [], reason
+        assert _suggested(meeting, in_the_team, reason) == [patient], reason
+
+
+def test_a_follow_up_due_is_suggested_with_its_procedure_until_it_is_on_the_agenda() -> None:
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    record = perform(clinician, make_patient(by=clinician))
+    patient = record.plan.patient
+    first = record.follow_ups.order_by("due_date", "id").first()
+    assert first is not None
+
+    cases = [
+        case
+        for case in selectors.suggestions(meeting, user=coordinator)
+        if case.primary.reason == ItemReason.POST_PROCEDURE_REVIEW
+    ]
+
+    assert [case.patient for case in cases] == [patient]
+    day = date_format(first.due_date, "j M Y")
+    assert cases[0].detail == (
+        f"{first.get_kind_display()} after {record.plan.procedure_type.name} due on {day}"
+    )
+    add_case(meeting, coordinator, patient)
+    assert _suggested(meeting, coordinator, ItemReason.POST_PROCEDURE_REVIEW) == []
+
+
+def test_cases_already_listed_do_not_take_the_place_of_others(monkeypatch: Any) -> None:
+    monkeypatch.setattr(selectors, "SUGGESTIONS_PER_REASON", 1)
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    now = timezone.now()
+    listed, waiting = make_patient(by=clinician), make_patient(by=clinician)
+    for patient, hours in ((waiting, 3), (listed, 1)):  # the listed patient is the newest
+        record_pain(patient, clinician, 2, at=now - dt.timedelta(days=2))
+        record_pain(patient, clinician, 8, at=now - dt.timedelta(hours=hours))
+    add_case(meeting, coordinator, listed)
+
+    assert _suggested(meeting, coordinator, ItemReason.WORSENING_PAIN) == [waiting]
