@@ -118,6 +118,7 @@ TEMPLATES = [
                 "clinic.lib.context_processors.csp_nonce",
                 "clinic.reminders.context_processors.unread_notifications",
             ],
+            "builtins": ["clinic.lib.template_library"],
         },
     },
 ]
@@ -147,7 +148,10 @@ CACHES = {
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "clinic",
         "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
-    }
+    },
+    # Page fragments that hold no patient data and change only with a deployment (the
+    # navigation links of each role set): kept in each process, so no page waits on Redis.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 # --- Authentication ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -97,6 +97,27 @@ class AgendaRow:
     visible: bool  # False: a restricted record the viewer may not open (shown without details)
     actions: list[ActionItem] = field(default_factory=list)
 
+    # The labels of the item's choices, for long lists: `get_reason_display()` translates every
+    # choice of the field to find one label (some 80 µs a row).
+    @property
+    def reason_label(self) -> str:
+        return _label(ItemReason, self.item.reason)
+
+    @property
+    def status_label(self) -> str:
+        return _label(ItemStatus, self.item.status)
+
+    @property
+    def decision_label(self) -> str:
+        return _label(DecisionKind, self.item.decision_kind)
+
+
+def _label(choices: type[TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # no such choice (an empty decision): shown as stored
+        return value
+
 
 @dataclass
 class Agenda:
@@ -111,32 +132,52 @@ class Agenda:
         return [row.item.patient for row in [*self.rows, *self.proposed] if row.visible]
 
 
-def _items(meeting: Meeting) -> list[AgendaItem]:
-    return list(
-        meeting.items.select_related(
-            "patient", "presenter", "proposed_by", "decided_by", "carried_from__meeting"
-        ).order_by("order", "id")
-    )
+# What the agenda page lists of each case: its frozen summary (some 10 kB of JSON each) and the
+# rest of the patient and staff rows stay in the database. `summary_frozen_at` tells whether a
+# case has a summary (a constraint pairs the two).
+BRIEF_FIELDS = (
+    # `meeting_id`: the related manager gives each item its meeting by it.
+    *("code", "meeting_id", "status", "reason", "reason_detail", "question", "late"),
+    *("decision_kind", "summary_frozen_at", "created_at"),
+    *("patient__code", "patient__given_name", "patient__family_name", "patient__mrn"),
+    *(
+        f"{person}__{name}"
+        for person in ("presenter", "proposed_by")
+        for name in ("title", "first_name", "last_name", "username")
+    ),
+)
 
 
-def visible_ids(user: Any, patient_ids: Iterable[int]) -> set[int]:
-    ids = list(set(patient_ids))
-    if not ids:
-        return set()
-    return set(visible_patients(user).filter(pk__in=ids).values_list("pk", flat=True))
+def _items(meeting: Meeting, *, brief: bool = False, viewer: Any = None) -> list[AgendaItem]:
+    items = meeting.items.order_by("order", "id")
+    if brief:
+        items = items.select_related("patient", "presenter", "proposed_by").only(*BRIEF_FIELDS)
+    else:
+        items = items.select_related("patient", "presenter", "proposed_by", "decided_by")
+    if viewer is not None:
+        # Whether the viewer may open each case's patient, in the same query.
+        items = items.annotate(
+            patient_visible=Exists(visible_patients(viewer).filter(pk=OuterRef("patient_id")))
+        )
+    return list(items)
 
 
-def agenda(meeting: Meeting, *, user: Any, with_actions: bool = False) -> Agenda:
-    """The meeting's cases in order, the proposals waiting, and what each viewer may see."""
-    items = _items(meeting)
-    visible = visible_ids(user, [item.patient_id for item in items])
+def agenda(
+    meeting: Meeting, *, user: Any, with_actions: bool = False, brief: bool = False
+) -> Agenda:
+    """The meeting's cases in order, the proposals waiting, and what each viewer may see.
+
+    `brief`: only what the agenda page lists (BRIEF_FIELDS); any other field of an item, its
+    patient or its people costs a query each."""
+    items = _items(meeting, brief=brief, viewer=user)
     actions: dict[int, list[ActionItem]] = {}
     if with_actions:
         for action in meeting.actions.select_related("owner").order_by("due_date", "id"):
             actions.setdefault(action.agenda_item_id or 0, []).append(action)
     rows, proposed, removed = [], [], 0
     for item in items:
-        row = AgendaRow(item, item.patient_id in visible, actions.get(item.pk, []))
+        visible = item.patient_visible  # type: ignore[attr-defined]  # annotated by _items
+        row = AgendaRow(item, visible, actions.get(item.pk, []))
         if item.status == ItemStatus.REMOVED:
             removed += 1
         elif item.status == ItemStatus.PROPOSED:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -198,27 +199,75 @@ def series_stop(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
     meeting = get_meeting(request, code)
-    agenda = selectors.agenda(meeting, user=request.user)
+    # The summaries and the suggested cases load on demand (item_summary, meeting_suggestions):
+    # thirty summaries and six suggestion searches would make every view of the agenda slow.
+    agenda = selectors.agenda(meeting, user=request.user, brief=True)
     manage = can_manage(request.user)
-    suggestions = (
-        selectors.suggestions(meeting, user=request.user) if manage and meeting.is_open else []
-    )
     log_patients(
         request,
         action=AccessAction.VIEW,
         patient_codes=[patient.code for patient in agenda.patients],
         obj=meeting,
     )
+    change = manage and meeting.is_open
     context = {
         "meeting": meeting,
         "agenda": agenda,
-        "suggestions": suggestions,
-        "suggestions_per_reason": selectors.SUGGESTIONS_PER_REASON,
         "can_manage": manage,
-        "add_form": PatientAddForm() if manage and meeting.is_open else None,
+        # Cases are added, ordered and accepted while the meeting is open.
+        "can_change_agenda": change,
+        "add_form": PatientAddForm() if change else None,
         "now": timezone.now(),
     }
     return render(request, "meetings/meeting_detail.html", context)
+
+
+def _fragment(request: HttpRequest, template: str, partial: str) -> str:
+    """The partial alone when htmx asks for it (to swap into a page), else the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return f"{template}#{partial}" if htmx and not htmx.history_restore_request else template
+
+
+def _varies_with_htmx(response: HttpResponse) -> HttpResponse:
+    # One URL answers a fragment or a page: a cache must not give one for the other.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@roles(COORDINATOR)
+@require_http_methods(["GET"])
+def meeting_suggestions(request: HttpRequest, code: str) -> HttpResponse:
+    """The agenda's suggested cases, each with its one-click Add: loaded into the agenda page
+    by htmx, or a page of their own without JavaScript. Offered only while the meeting is open."""
+    meeting = get_meeting(request, code)
+    context = {
+        "meeting": meeting,
+        "suggestions": selectors.suggestions(meeting, user=request.user) if meeting.is_open else [],
+        "suggestions_per_reason": selectors.SUGGESTIONS_PER_REASON,
+    }
+    template = _fragment(request, "meetings/suggestions.html", "suggestion-list")
+    return _varies_with_htmx(render(request, template, context))
+
+
+@roles(*PARTICIPANTS)
+@require_http_methods(["GET"])
+def item_summary(request: HttpRequest, code: str, item: str) -> HttpResponse:
+    """A case's summary as frozen at publishing: opened from its agenda row (htmx), or a page
+    of its own. 404 for a case whose patient the user may not open, as on the agenda."""
+    meeting = get_meeting(request, code)
+    entry = get_item(request, item, meeting=meeting)
+    if not entry.on_agenda:  # proposed or removed: no row of the agenda offers it
+        raise Http404
+    log_patients(
+        request,
+        action=AccessAction.VIEW,
+        patient_codes=[entry.patient.code],
+        obj=entry,
+        note="case summary",
+    )
+    context = {"meeting": meeting, "item": entry}
+    template = _fragment(request, "meetings/item_summary.html", "summary")
+    return _varies_with_htmx(render(request, template, context))
 
 
 @roles(COORDINATOR)

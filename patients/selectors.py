@@ -13,6 +13,7 @@ from django.contrib.postgres.search import TrigramStrictWordSimilarity, TrigramW
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     DateField,
     DateTimeField,
     Model,
@@ -20,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -400,10 +402,12 @@ def build_header(
 
 
 def latest_labs(patient: Patient) -> dict[str, LabResult]:
-    """The newest valid result of each test, in one query."""
+    """The newest valid result of each test, in one query. Each row also carries
+    `current_total`, the patient's number of valid results (counted before DISTINCT ON)."""
     rows = (
         LabResult.objects.current()
         .filter(patient=patient)
+        .annotate(current_total=Window(Count("pk")))
         .order_by("test", "-taken_at", "-id")
         .distinct("test")
     )
@@ -467,7 +471,8 @@ class Chart:
 
 
 def _entries(queryset: QuerySet[Any]) -> list[Any]:
-    return list(queryset.select_related("created_by", "entered_in_error_by"))
+    # Who entered a line in error is shown beside it; who created it is not (that is in history).
+    return list(queryset.select_related("entered_in_error_by"))
 
 
 def patient_chart(
@@ -479,8 +484,8 @@ def patient_chart(
     events = _entries(patient.oncology_events.all())
     medications = _entries(patient.medications.select_related("drug"))
     recent = _entries(patient.lab_results.all()[:RECENT_LABS])
-    lab_count = patient.lab_results.current().count()
     latest = latest_labs(patient)
+    lab_count = next(iter(latest.values())).current_total if latest else 0
     allergies = _entries(patient.allergies.all())
     header = build_header(
         patient,

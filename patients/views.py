@@ -21,7 +21,7 @@ from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
 from clinic.lib.access import roles
 from clinic.lib.forms import add_validation_errors
-from clinic.lib.pagination import CappedPaginator
+from clinic.lib.pagination import KeyedPaginator
 from patients import selectors, services
 from patients.access import (
     can_edit_clinical,
@@ -109,7 +109,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         clinician=data.get("clinician"),
         sort=data.get("sort", ""),
     )
-    page = CappedPaginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeyedPaginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": data.get("q", "")}
     # htmx (search as you type) swaps the results only; without JavaScript the form submits.
     template = "patients/patient_list.html"

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
@@ -152,6 +153,7 @@ def test_the_sign_in_rules_come_from_the_database_while_redis_is_down(
     edit_policy(client_for(admin), two_factor_required_for_all="False")
     dead = f"redis://127.0.0.1:{free_port_for_tests()}/0"
     unreachable = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": dead,

@@ -49,6 +49,14 @@ class AccessLog(models.Model):
         indexes = [
             models.Index(fields=["actor", "-at"], name="accesslog_actor_at"),
             models.Index(fields=["patient_code", "-at"], name="accesslog_patient_at"),
+            # Every patient query asks "did this person break the glass on this record within
+            # the hour?" (patients/access.py): a tiny index of break-glass events answers it
+            # without walking the person's whole access history.
+            models.Index(
+                fields=["actor", "patient_code", "-at"],
+                name="accesslog_break_glass",
+                condition=models.Q(action="break_glass"),
+            ),
         ]
         triggers = [
             pgtrigger.Protect(

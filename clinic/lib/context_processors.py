@@ -12,6 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = user.roles if user is not None and user.is_authenticated else frozenset()
     return {
         "user_roles": roles,
+        "user_roles_key": "-".join(sorted(roles)),
         "clinic_name": settings.CLINIC_NAME,
     }
 

@@ -23,6 +23,37 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "values"):
+            # Only the keys, unordered: the count needs neither the columns, the joins of
+            # select_related, nor computed ranks (a name search's similarity), nor the sort.
+            rows = rows.order_by().values("pk")
+        counted = rows[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
+
+
+class KeyedPaginator(CappedPaginator):
+    """For a ranked search: reads the ordered keys of the first `cap + 1` matches in one query
+    (which gives the count), then the page's rows by key.
+
+    A search whose order is computed (trigram similarity) would otherwise match and rank its
+    rows twice, once to count them and once for the page.
+    """
+
+    @cached_property
+    def keys(self) -> list[Any]:
+        return list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
+    def count(self) -> int:
+        self.capped = len(self.keys) > self.cap
+        return min(len(self.keys), self.cap)
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        keys = self.keys[bottom : min(bottom + self.per_page, self.count)]
+        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
+        # A row removed since the keys were read is left out, not shown as a gap.
+        return self._get_page([rows[key] for key in keys if key in rows], number, self)

@@ -47,6 +47,7 @@ class Page:
     path: str
     method: str = "GET"
     body: Callable[[], dict[str, str]] | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. htmx's, for a fragment
     expect: int = 200
     queries: int | None = None
     rps: float = 0.0
@@ -168,6 +169,13 @@ def prepare() -> tuple[dict[str, str], list[Page]]:
             expect=302,
         ),
         Page("agenda (30 cases)", Role.COORDINATOR, f"/meetings/{meeting.code}/"),
+        # The agenda page loads its suggested cases with htmx, as the browser asks for them.
+        Page(
+            "agenda suggestions",
+            Role.COORDINATOR,
+            f"/meetings/{meeting.code}/suggestions/",
+            headers={"HX-Request": "true"},
+        ),
         Page("run meeting", Role.COORDINATOR, f"/meetings/{meeting.code}/run/"),
         Page("reminder queue", Role.COORDINATOR, "/reminders/queue/"),
         Page("audit log by patient", Role.ADMIN, f"/audit/?patient={code}"),
@@ -196,7 +204,7 @@ def count_queries(sessions: dict[str, str], pages: list[Page]) -> None:
                 response = client.post(page.path, data)
         else:
             with CaptureQueriesContext(connection) as captured:
-                response = client.get(page.path)
+                response = client.get(page.path, headers=page.headers)
         if response.status_code != page.expect:
             sys.exit(f"{page.name}: {page.method} {page.path} answered {response.status_code}")
         page.queries = len(captured.captured_queries)
@@ -313,10 +321,11 @@ class Requester:
                     "Content-Type": "application/x-www-form-urlencoded",
                     "Referer": f"https://127.0.0.1{page.path}",
                     "Origin": "https://127.0.0.1",
+                    **page.headers,
                 },
             )
         else:
-            response = self._send("GET", page.path, page.persona)
+            response = self._send("GET", page.path, page.persona, extra=page.headers)
         if response.status != page.expect:
             raise RuntimeError(f"{page.name}: {page.method} {page.path} answered {response.status}")
         return time.perf_counter() - started

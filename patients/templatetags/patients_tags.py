@@ -6,6 +6,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+
+from clinic.lib.template_library import day_time
 
 register = template.Library()
 
@@ -36,3 +42,44 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+_CODE_MARK = "00000000-0000-0000-0000-000000000000"
+
+
+@register.simple_tag(takes_context=True)
+def entry_actions(context: Any, entry: Any, kind: str) -> str:
+    """An entry's Edit / Entered-in-error links, or its "entered in error" note.
+
+    The chart shows them on every row; rendered here in one pass (the template language takes
+    ten times as long), with each kind's two addresses reversed once per page.
+    """
+    if entry.in_error:
+        return format_html(
+            '<span class="badge text-bg-danger">{}</span>\n'
+            '<span class="small d-block">{} — {}, {}</span>',
+            gettext("Entered in error"),
+            entry.entered_in_error_reason,
+            entry.entered_in_error_by.display_name if entry.entered_in_error_by else "",
+            day_time(timezone.localtime(entry.entered_in_error_at)),
+        )
+    if not context.get("can_edit_clinical"):
+        return ""
+    patient = context["patient"]
+    addresses = context.render_context.setdefault("entry_action_addresses", {})
+    if kind not in addresses:
+        addresses[kind] = tuple(
+            reverse(f"patients:{kind}-{action}", args=[patient.code, _CODE_MARK])
+            for action in ("edit", "in-error")
+        )
+    edit, in_error = (address.replace(_CODE_MARK, str(entry.code)) for address in addresses[kind])
+    return format_html(
+        '<span class="d-print-none d-inline-flex flex-wrap justify-content-end gap-1">\n'
+        '<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>\n'
+        '<a class="btn btn-sm btn-outline-danger" href="{}">{}</a>\n'
+        "</span>",
+        edit,
+        gettext("Edit"),
+        in_error,
+        gettext("Entered in error"),
+    )

@@ -89,7 +89,8 @@ def test_a_coordinator_builds_runs_and_closes_a_team_meeting(new_page: Any) -> N
     page.get_by_role("button", name="Create the meeting").click()
     expect(page.get_by_text("The meeting is created.")).to_be_visible()
 
-    # Both patients are suggested, each with its reason; one click adds each.
+    # Both patients are suggested (loaded after the page), each with its reason; one click adds
+    # each.
     suggestions = page.get_by_test_id("suggestion")
     expect(suggestions.filter(has_text="WHITFIELD, Wanda")).to_contain_text("Worsening pain")
     expect(suggestions.filter(has_text="ROSSI, Paolo")).to_contain_text(
@@ -111,6 +112,15 @@ def test_a_coordinator_builds_runs_and_closes_a_team_meeting(new_page: Any) -> N
     expect(page.get_by_text("The agenda is published")).to_be_visible()
     meeting = Meeting.objects.exclude(pk=following.pk).get()
     assert meeting.status == MeetingStatus.PUBLISHED
+    # A case's summary loads when it is opened, as frozen at publishing (its pain chart too,
+    # under the page's CSP).
+    cases = agenda.locator("li.list-group-item")
+    for case in (cases.first, cases.nth(1)):
+        case.get_by_text("Case summary (as published)").click()
+    expect(cases.first.locator(".case-summary")).to_contain_text("ROSSI, Paolo")
+    expect(cases.nth(1).locator(".case-summary")).to_contain_text("WHITFIELD, Wanda")
+    expect(cases.nth(1).locator(".pain-chart svg")).to_be_visible()
+    screenshot(page, "meeting-agenda-summary")
     # The worker sends the notifications: every attendee gets one, in the app and by email.
     deliver_due()
     published = Reminder.objects.filter(kind=MEETING_PUBLISHED, subject_code=meeting.code)

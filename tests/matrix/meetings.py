@@ -106,6 +106,8 @@ ROUTES: dict[str, Route] = {
         kwargs=lambda objects: {"patient": objects["mtg_patient"].code}, get=read(), post=read()
     ),
     "meetings:meeting-detail": Route(kwargs=meeting_code, get=read()),
+    # The agenda's suggested cases: for those who build the agenda.
+    "meetings:meeting-suggestions": Route(kwargs=meeting_code, get=manage()),
     "meetings:meeting-edit": Route(kwargs=meeting_code, get=manage(), post=manage()),
     "meetings:meeting-cancel": Route(kwargs=meeting_code, get=manage(), post=manage()),
     "meetings:meeting-publish": Route(kwargs=meeting_code, get=manage(), post=manage(REDIRECT)),
@@ -122,6 +124,8 @@ ROUTES: dict[str, Route] = {
     "meetings:item-edit": Route(kwargs=item_codes, get=manage(), post=manage()),
     "meetings:item-remove": Route(kwargs=item_codes, get=manage(), post=manage()),
     "meetings:item-decide": Route(kwargs=held_item_codes, post=read(REDIRECT)),
+    # A published case's frozen summary (the held meeting's case has one).
+    "meetings:item-summary": Route(kwargs=held_item_codes, get=read()),
     "meetings:action-add": Route(kwargs=held_code, post=read(REDIRECT)),
     "meetings:my-actions": Route(get=Method(SIGNED_IN)),
     "meetings:action-list": Route(get=manage()),

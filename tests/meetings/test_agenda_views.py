@@ -23,21 +23,30 @@ from tests.meetings.helpers import (
     plan_awaiting,
     published,
     record_pain,
+    running,
 )
 from tests.patients.helpers import add_device, make_patient
 
 pytestmark = pytest.mark.django_db
 
-# The agenda page of a coordinator, whatever the number of cases (17): session, user, two-factor
-# device, roles; the meeting; its items with their patients, presenters and proposers; which
-# patients the viewer may see; the access-log insert (one for all patients); the unread badge;
-# and the suggestions: the previous meeting, the patients listed, new referrals, plans awaiting
-# approval, follow-ups due, worsening pain, PHQ-9 answers, devices due.
-AGENDA_QUERIES = 17
+# The agenda page of a coordinator, whatever the number of cases (8): session, user, two-factor
+# device, roles; the meeting; its items with their patients, presenters and proposers, and which
+# of those patients the viewer may see; the access-log insert (one for all patients); the unread
+# badge. The suggestions and the case summaries load on their own URLs.
+AGENDA_QUERIES = 8
+# The suggested cases (13): session, user, two-factor device, roles; the meeting; the previous
+# meeting, the patients listed, new referrals, plans awaiting approval, follow-ups due, worsening
+# pain, PHQ-9 answers, devices due.
+SUGGESTIONS_QUERIES = 13
+HTMX = {"HX-Request": "true"}
 
 
 def agenda_url(meeting: Meeting) -> str:
     return reverse("meetings:meeting-detail", kwargs={"code": meeting.code})
+
+
+def suggestions_url(meeting: Meeting) -> str:
+    return reverse("meetings:meeting-suggestions", kwargs={"code": meeting.code})
 
 
 def test_the_list_shows_upcoming_and_past_meetings(coordinator: Any) -> None:
@@ -129,7 +138,8 @@ def test_the_coordinator_sees_suggested_cases_with_their_reasons(coordinator: An
     world = _suggested_world(coordinator)
     meeting = make_meeting(coordinator)
 
-    response = client_for(coordinator).get(agenda_url(meeting))
+    client = client_for(coordinator)
+    response = client.get(suggestions_url(meeting))
 
     suggestions = {
         case.patient.pk: [s.reason for s in case.suggestions]
@@ -142,16 +152,86 @@ def test_the_coordinator_sees_suggested_cases_with_their_reasons(coordinator: An
         world["device"].pk: [ItemReason.DEVICE_DUE],
         world["referred"].pk: [ItemReason.NEW_REFERRAL],
     }
-    body = response.content.decode()
-    assert "Pain 3 → 8" in body
-    assert "Oncology clinic" in body
+    assert "Pain 3 → 8" in response.content.decode()
+    assert "Oncology clinic" in response.content.decode()
+    # htmx swaps the list into the agenda page: the list alone, each case with its Add button.
+    fragment = client.get(suggestions_url(meeting), headers=HTMX)
+    body = fragment.content.decode()
+    assert "<html" not in body and "Pain 3 → 8" in body
+    assert body.count('data-testid="suggestion"') == 5
+    add = reverse("meetings:item-add", kwargs={"code": meeting.code})
+    assert body.count(f'action="{add}"') == 5
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_the_agenda_page_loads_the_suggestions_and_links_to_them(coordinator: Any) -> None:
+    meeting = make_meeting(coordinator)
+
+    body = client_for(coordinator).get(agenda_url(meeting)).content.decode()
+
+    url = suggestions_url(meeting)
+    assert f'hx-get="{url}" hx-trigger="load"' in body
+    assert "Loading suggested cases…" in body
+    assert f'<a href="{url}">' in body  # without JavaScript
+    assert 'id="add-patient"' in body  # adding by MRN stays on the agenda page
+
+
+def test_without_javascript_the_suggestions_are_a_page_that_adds_to_the_agenda(
+    coordinator: Any,
+) -> None:
+    world = _suggested_world(coordinator)
+    meeting = make_meeting(coordinator, name="Thursday MDT")
+    client = client_for(coordinator)
+
+    page = client.get(suggestions_url(meeting))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "<html" in body and "Thursday MDT" in body
+    assert f'href="{agenda_url(meeting)}#suggestions"' in body
+    assert 'aria-label="Add FLAG, Sam to the agenda"' in body
+    added = client.post(
+        reverse("meetings:item-add", kwargs={"code": meeting.code}),
+        {"patient": world["flagged"].code, "reason": ItemReason.SELF_HARM_FLAG, "detail": ""},
+    )
+    assert added["Location"] == f"{agenda_url(meeting)}#suggestions"
+    assert meeting.items.get().patient == world["flagged"]
+
+
+def test_suggestions_are_for_coordinators_only(clinician: Any) -> None:
+    meeting = make_meeting(coordinator_user())
+    client = client_for(clinician)
+
+    assert client.get(suggestions_url(meeting)).status_code == 403
+    assert client.get(suggestions_url(meeting), headers=HTMX).status_code == 403
+    assert suggestions_url(meeting) not in client.get(agenda_url(meeting)).content.decode()
+
+
+def test_a_closed_meeting_offers_no_suggestions(coordinator: Any) -> None:
+    from meetings import services
+
+    _suggested_world(coordinator)
+    meeting = make_meeting(coordinator)
+    add_case(meeting, coordinator)
+    services.meeting_close(by=coordinator, meeting=running(meeting, coordinator))
+    client = client_for(coordinator)
+
+    agenda = client.get(agenda_url(meeting)).content.decode()
+    response = client.get(suggestions_url(meeting))
+
+    assert suggestions_url(meeting) not in agenda
+    assert 'id="add-patient"' not in agenda
+    assert response.status_code == 200
+    assert response.context["suggestions"] == []
+    assert "no longer open" in response.content.decode()
+    assert 'data-testid="suggestion"' not in response.content.decode()
 
 
 def test_one_click_adds_a_suggestion_with_its_reason_and_plan(coordinator: Any) -> None:
     world = _suggested_world(coordinator)
     meeting = make_meeting(coordinator)
     client = client_for(coordinator)
-    suggestions = client.get(agenda_url(meeting)).context["suggestions"]
+    suggestions = client.get(suggestions_url(meeting)).context["suggestions"]
     plan_case = next(c for c in suggestions if c.patient.pk == world["plan"].patient.pk)
 
     response = client.post(
@@ -172,7 +252,7 @@ def test_one_click_adds_a_suggestion_with_its_reason_and_plan(coordinator: Any) 
         ItemStatus.ACCEPTED,
     )
     assert "planned for" in item.reason_detail
-    remaining = client.get(agenda_url(meeting)).context["suggestions"]
+    remaining = client.get(suggestions_url(meeting)).context["suggestions"]
     assert world["plan"].patient.pk not in {case.patient.pk for case in remaining}
 
 
@@ -202,6 +282,11 @@ def test_cases_move_up_and_down_with_buttons_that_work_without_javascript(coordi
     client = client_for(coordinator)
     page = client.get(agenda_url(meeting)).content.decode()
     assert f'aria-label="Move {second.patient.listing_name} up"' in page
+    # One form for both buttons: the button pressed sends its direction.
+    move = reverse("meetings:item-move", kwargs={"code": meeting.code, "item": second.code})
+    form = page[page.index(f'action="{move}"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="direction" value="up"' in form and 'name="direction" value="down"' in form
 
     response = client.post(
         reverse("meetings:item-move", kwargs={"code": meeting.code, "item": second.code}),
@@ -230,7 +315,7 @@ def test_a_clinician_reads_the_agenda_without_the_coordinator_tools(clinician: A
     body = response.content.decode()
     assert response.status_code == 200
     assert "Spinal cord stimulator?" in body
-    assert response.context["suggestions"] == []
+    assert "Suggested cases" not in body and 'id="add-patient"' not in body
     assert "Publish the agenda" not in body
     assert "Propose one from a patient" not in body
 
@@ -293,6 +378,23 @@ def test_the_agenda_page_runs_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as large_queries:
         client.get(agenda_url(large))
     assert len(large_queries) == len(small_queries)
+
+
+def test_the_suggestions_run_a_fixed_number_of_queries(
+    coordinator: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(coordinator)
+    meeting = make_meeting(coordinator)
+    client.get(suggestions_url(meeting), headers=HTMX)  # warm the session and caches
+    with CaptureQueriesContext(connection) as none_suggested:
+        client.get(suggestions_url(meeting), headers=HTMX)
+    _suggested_world(coordinator)
+
+    with django_assert_max_num_queries(SUGGESTIONS_QUERIES):
+        response = client.get(suggestions_url(meeting), headers=HTMX)
+
+    assert response.content.decode().count('data-testid="suggestion"') == 5
+    assert len(none_suggested) == SUGGESTIONS_QUERIES
 
 
 def test_a_clinician_proposes_a_case_from_the_chart(clinician: Any) -> None:
@@ -404,7 +506,7 @@ def test_a_busy_clinic_gets_a_bounded_list_of_suggestions_oldest_referral_first(
     ]
     meeting = make_meeting(coordinator)
 
-    response = client_for(coordinator).get(agenda_url(meeting))
+    response = client_for(coordinator).get(suggestions_url(meeting))
 
     shown = [case.patient for case in response.context["suggestions"]]
     assert shown == [referred[0], referred[2], referred[4]]  # referred 6, 5 and 4 days ago

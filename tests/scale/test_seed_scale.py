@@ -55,6 +55,13 @@ def test_it_seeds_a_clinic_the_pages_show_and_reports_row_counts() -> None:
     for assessment in Assessment.objects.filter(pain_source="nrs")[:50]:
         nrs = InstrumentResponse.objects.get(assessment=assessment, instrument="nrs")
         assert assessment.pain_intensity == nrs.total
+    # Its flags are the sorted union of its responses' flags, as recording stores them.
+    assessments = list(Assessment.objects.prefetch_related("responses"))
+    assert all(
+        a.flags == sorted({flag for r in a.responses.all() for flag in r.flags})
+        for a in assessments
+    )
+    assert any("self_harm" in a.flags for a in assessments)
     assert set(Reminder.objects.values_list("status", flat=True)) == {
         "pending",
         "claimed",
@@ -79,7 +86,12 @@ def test_it_seeds_a_clinic_the_pages_show_and_reports_row_counts() -> None:
     assert agenda.status_code == 200
     # Restricted patients' cases are on the agenda but shown only to their care team.
     shown = published.items.filter(patient__restricted=False).count()
-    assert agenda.content.count(b'class="case-summary"') == shown > 0
+    # Each case summary is loaded when its case is opened; the seeded ones render.
+    assert agenda.content.count(b'hx-trigger="toggle once"') == shown > 0
+    item = published.items.filter(patient__restricted=False).first()
+    summary = coordinator.get(f"/meetings/{published.code}/items/{item.code}/summary/")
+    assert summary.status_code == 200
+    assert summary.content.count(b'class="case-summary"') == 1
 
 
 def test_the_same_seed_gives_the_same_clinic() -> None:

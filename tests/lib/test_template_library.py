@@ -1,0 +1,94 @@
+"""The built-in filters print exactly what Django's `date` filter prints, only faster; the
+hand-written `<select>` shows the choices and the chosen one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django import forms
+from django.template import engines
+from django.utils import timezone, translation
+
+from clinic.accounts.roles import Role
+from tests.conftest import make_user
+
+PAIRS = [
+    ('{{ v|date:"j M Y" }}', "{{ v|day }}"),
+    ('{{ v|date:"j M Y H:i" }}', "{{ v|day_time }}"),
+    ('{{ v|date:"j M Y H:i:s" }}', '{{ v|day_time:"s" }}'),
+    ('{{ v|date:"c" }}', "{{ v|iso }}"),
+]
+UTC = dt.UTC
+MOMENTS = [
+    dt.datetime(2026, 1, 5, 9, 7, 3, tzinfo=UTC),
+    dt.datetime(2026, 3, 29, 0, 30, tzinfo=UTC),  # the night clocks go forward in Europe
+    dt.datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # and back
+    dt.datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+]
+
+
+def render(source: str, value: object) -> str:
+    return engines["django"].from_string(source).render({"v": value})
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "Australia/Sydney"])
+@pytest.mark.parametrize("language", ["en-gb", "fr", "de"])
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_date_filters_print_what_django_prints_in_every_zone_and_language(zone, language, moment):
+    with timezone.override(zoneinfo.ZoneInfo(zone)), translation.override(language):
+        for django_form, ours in PAIRS:
+            assert render(ours, moment) == render(django_form, moment)
+
+
+@pytest.mark.parametrize("day", [dt.date(2026, 1, 5), dt.date(2024, 2, 29), dt.date(1950, 12, 31)])
+def test_a_date_prints_as_the_date_filter_prints_it(day):
+    with translation.override("de"):
+        assert render("{{ v|day }}", day) == render('{{ v|date:"j M Y" }}', day)
+        assert render("{{ v|iso }}", day) == day.isoformat()
+        assert render("{{ v|day_time }}", day) == render('{{ v|date:"j M Y" }}', day)
+
+
+@pytest.mark.parametrize("empty", [None, "", "not a date"])
+def test_nothing_to_print_prints_nothing(empty):
+    assert render("{{ v|day }}|{{ v|day_time }}|{{ v|iso }}", empty) == "||"
+
+
+class Filters(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any"), ("a", "Active")])
+    person = forms.ModelChoiceField(
+        queryset=None, required=False, to_field_name="code", empty_label="Anyone"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from clinic.accounts.models import User
+
+        self.fields["person"].queryset = User.objects.order_by("username")  # type: ignore[attr-defined]
+
+
+def select(form: forms.Form, name: str) -> str:
+    source = '{% include "includes/select.html" with field=f %}'
+    return engines["django"].from_string(source).render({"f": form[name]})
+
+
+@pytest.mark.django_db
+def test_the_select_marks_the_chosen_person_and_offers_everyone():
+    chosen = make_user(Role.CLINICIAN, username="b.chosen", first_name="Bea", last_name="Chosen")
+    make_user(Role.CLINICIAN, username="a.other", first_name="Al", last_name="Other")
+    html = select(Filters({"person": str(chosen.code)}), "person")
+    assert f'<option value="{chosen.code}" selected>Bea Chosen</option>' in html
+    assert ">Al Other</option>" in html and '<option value="" >' not in html
+    assert html.count(" selected") == 1
+    assert '<option value="">Anyone</option>' in html
+
+
+def test_the_select_marks_the_empty_choice_when_nothing_is_chosen_and_escapes_labels():
+    class Odd(forms.Form):
+        kind = forms.ChoiceField(choices=[("", "Any"), ("x", "<b>bold</b>")])
+
+    html = select(Odd(), "kind")
+    assert '<option value="" selected>Any</option>' in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html
+    assert 'name="kind" id="id_kind"' in html
