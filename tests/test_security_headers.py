@@ -158,7 +158,7 @@ def test_the_sign_in_rules_come_from_the_database_while_redis_is_down(
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": dead,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
     }
 
     with override_settings(CACHES=unreachable):
