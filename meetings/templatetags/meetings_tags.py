@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from typing import Any
 
 from django import template
 from django.core.cache import cache
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape
@@ -83,33 +81,6 @@ def frozen_summary(context: template.Context, item: Any) -> str:
         cache.set(key, html, SUMMARY_HTML_SECONDS)
     nonce = escape(str(context.get("csp_nonce", "")))
     return mark_safe(html.replace(f'nonce="{_NONCE_MARK}"', f'nonce="{nonce}"'))  # noqa: S308
-
-
-_ROW_URLS = "meetings:row-urls"
-
-
-@register.simple_tag(takes_context=True)
-def row_url(context: template.Context, name: str, **codes: Any) -> str:
-    """`{% url name key=code ... %}` for a URL whose arguments are all UUID codes, in each row of
-    a long list such as an agenda.
-
-    Reversing a URL matches it against the URL patterns each time (some 40 µs): the agenda's
-    thirty rows with five links each spent 6 ms there. So the URL is reversed once per page
-    with a stand-in UUID for each argument, and each row puts its own codes in their place. A
-    value that is not a UUID raises `ValueError`, as `{% url %}` would fail to reverse it.
-    """
-    render_context: Any = context.render_context  # lives for one rendering of the page
-    urls: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, str]]]
-    urls = render_context.setdefault(_ROW_URLS, {})
-    key = (name, tuple(sorted(codes)))
-    if key not in urls:
-        stand_ins = {arg: str(uuid.UUID(int=number)) for number, arg in enumerate(key[1], 1)}
-        urls[key] = (reverse(name, kwargs=stand_ins), stand_ins)
-    url, stand_ins = urls[key]
-    for arg, stand_in in stand_ins.items():
-        code = codes[arg]
-        url = url.replace(stand_in, str(code if isinstance(code, uuid.UUID) else uuid.UUID(code)))
-    return str(url)
 
 
 @register.inclusion_tag("meetings/_home_cards.html", takes_context=True)

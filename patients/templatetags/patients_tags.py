@@ -6,12 +6,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from clinic.lib.template_library import day_time
+from clinic.lib.template_library import day_time, reverse_in_rows
 
 register = template.Library()
 
@@ -44,9 +43,6 @@ def get_item(mapping: Any, key: Any) -> Any:
         return None
 
 
-_CODE_MARK = "00000000-0000-0000-0000-000000000000"
-
-
 @register.simple_tag(takes_context=True)
 def entry_actions(context: Any, entry: Any, kind: str) -> str:
     """An entry's Edit / Entered-in-error links, or its "entered in error" note.
@@ -65,14 +61,11 @@ def entry_actions(context: Any, entry: Any, kind: str) -> str:
         )
     if not context.get("can_edit_clinical"):
         return ""
-    patient = context["patient"]
-    addresses = context.render_context.setdefault("entry_action_addresses", {})
-    if kind not in addresses:
-        addresses[kind] = tuple(
-            reverse(f"patients:{kind}-{action}", args=[patient.code, _CODE_MARK])
-            for action in ("edit", "in-error")
-        )
-    edit, in_error = (address.replace(_CODE_MARK, str(entry.code)) for address in addresses[kind])
+    codes = {"code": context["patient"].code, "entry": entry.code}
+    edit, in_error = (
+        reverse_in_rows(context.render_context, f"patients:{kind}-{action}", **codes)
+        for action in ("edit", "in-error")
+    )
     return format_html(
         '<span class="d-print-none d-inline-flex flex-wrap justify-content-end gap-1">\n'
         '<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>\n'

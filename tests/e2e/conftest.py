@@ -142,3 +142,12 @@ def watch_csp(page: Any) -> list[str]:
 
     page.on("console", on_console)
     return violations
+
+
+@pytest.fixture(autouse=True)
+def seeded_catalogues(transactional_db: Any) -> None:
+    """Each browser test starts with the medication and procedure catalogues and the clinic
+    policy: a browser test that ran before it on this worker ended with a flush."""
+    from tests.conftest import restore_seeded_catalogues
+
+    restore_seeded_catalogues()

@@ -92,3 +92,26 @@ def test_the_select_marks_the_empty_choice_when_nothing_is_chosen_and_escapes_la
     assert '<option value="" selected>Any</option>' in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>" not in html
     assert 'name="kind" id="id_kind"' in html
+
+
+def test_row_url_gives_each_row_the_address_reverse_gives_it():
+    import uuid
+
+    from django.urls import reverse
+
+    source = (
+        "{% for patient, entry in rows %}"
+        "{% row_url 'patients:medication-edit' code=patient entry=entry %};{% endfor %}"
+    )
+    rows = [(uuid.uuid4(), uuid.uuid4()) for _ in range(3)] + [(uuid.UUID(int=2), uuid.UUID(int=1))]
+    html = engines["django"].from_string(source).render({"rows": rows})
+    expected = [
+        reverse("patients:medication-edit", kwargs={"code": p, "entry": e}) for p, e in rows
+    ]
+    assert html.split(";")[:-1] == expected
+
+
+def test_row_url_refuses_a_value_that_is_not_a_code():
+    source = "{% row_url 'patients:patient-detail' code=value %}"
+    with pytest.raises(ValueError):
+        engines["django"].from_string(source).render({"value": "../admin"})
