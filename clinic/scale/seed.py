@@ -141,6 +141,10 @@ NOTES = (
 )
 
 
+# The ESAS-r's "other problem", as patients name it.
+OTHER_PROBLEMS = ("constipation", "itch", "dry mouth", "cough", "sweats", "numbness")
+
+
 @dataclass
 class Staff:
     clinicians: list[int]
@@ -554,6 +558,12 @@ class ClinicSeeder:
                         answers[item.key] = values[0]
                         continue
                     answers[item.key] = self.rng.choice(values)
+                if code == "esas_r":
+                    # One patient in five names another problem; a scored one needs its name.
+                    if self.rng.random() < 0.2:
+                        answers["other_label"] = self.rng.choice(OTHER_PROBLEMS)
+                    else:
+                        answers.pop("other", None)
                 try:
                     result = score(code, answers)
                 except ValueError:

@@ -62,6 +62,10 @@ def test_it_seeds_a_clinic_the_pages_show_and_reports_row_counts() -> None:
         for a in assessments
     )
     assert any("self_harm" in a.flags for a in assessments)
+    # Every instrument the seed draws is answered, the ESAS-r included: its scored "other
+    # problem" must carry the problem's name, or the scoring refuses the answers.
+    answered = set(InstrumentResponse.objects.values_list("instrument", flat=True).distinct())
+    assert {"nrs", "bpi", "esas_r", "phq9", "dn4", "ecog"} <= answered
     assert set(Reminder.objects.values_list("status", flat=True)) == {
         "pending",
         "claimed",
