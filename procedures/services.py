@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -800,8 +800,7 @@ def assessment_recorded(assessment: Any, *, follow_up_code: Any = None) -> None:
         )
     since = timezone.now() - dt.timedelta(days=outcomes.MAX_FOLLOW_UP_DAY + 60)
     records = ProcedureRecord.objects.filter(plan__patient_id=patient_id, performed_at__gte=since)
-    for record in records.select_related("plan", "plan__patient"):
-        outcome_refresh(record=record)
+    outcomes_refresh(list(records.select_related("plan", "plan__patient")))
 
 
 # --- measured outcomes ---------------------------------------------------------------------------
@@ -813,7 +812,7 @@ def _pain_api() -> Any:
         from assessments import selectors as assessment_selectors
     except ImportError:
         return None
-    if not hasattr(assessment_selectors, "pain_intensity_before"):
+    if not hasattr(assessment_selectors, "pain_intensity_series"):
         return None
     return assessment_selectors
 
@@ -823,45 +822,52 @@ def _as_decimal(value: Any) -> Decimal | None:
 
 
 def outcome_refresh(*, record: ProcedureRecord) -> ProcedureRecord:
-    """Refresh the baseline and follow-up pain measurements from the assessments app.
+    """Refresh one procedure's baseline and follow-up pain measurements (`outcomes_refresh`)."""
+    outcomes_refresh([record])
+    return record
+
+
+def outcomes_refresh(records: Sequence[ProcedureRecord]) -> None:
+    """Refresh the baseline and follow-up pain measurements of procedures of one patient from
+    the assessments app, in a fixed number of queries however many procedures and follow-ups:
+    the patient's pain series, the follow-ups, and a save only for what changed.
 
     Baseline: the latest pain intensity at or before the procedure. A follow-up's measurement:
     its linked assessment, else the first pain intensity inside its window.
     """
     api = _pain_api()
-    if api is None:
-        return record
-    plan = record.plan
-    patient = plan.patient
-    baseline = api.pain_intensity_before(patient, record.performed_at)
-    record.baseline_pain = _as_decimal(baseline.value) if baseline else None
-    record.baseline_at = baseline.at if baseline else None
-    record.baseline_source = (baseline.source if baseline else "")[:20]
-    record.save(update_fields=["baseline_pain", "baseline_at", "baseline_source", "updated_at"])
-    follow_ups = list(FollowUp.objects.filter(record=record).order_by("day"))
-    if not follow_ups:
-        return record
-    performed_on = timezone.localtime(record.performed_at).date()
-    series = None
-    if any(f.assessment_code for f in follow_ups):
-        series = {p.assessment_code: p for p in api.pain_intensity_series(patient)}
-    for follow_up in follow_ups:
-        point = None
-        if follow_up.assessment_code and series is not None:
-            point = series.get(follow_up.assessment_code)
-        if point is None:
-            start, end = outcomes.follow_up_window(performed_on, follow_up.day)
-            window = api.pain_intensity_between(
-                patient,
-                max(_day_start(start), record.performed_at + dt.timedelta(seconds=1)),
-                _day_start(end + dt.timedelta(days=1)),
-            )
-            point = min(window, key=lambda p: p.at, default=None)
-        follow_up.pain = _as_decimal(point.value) if point else None
-        follow_up.pain_at = point.at if point else None
-        follow_up.pain_source = (point.source if point else "")[:20]
-        follow_up.save(update_fields=["pain", "pain_at", "pain_source", "updated_at"])
-    return record
+    if api is None or not records:
+        return
+    series = api.pain_intensity_series(records[0].plan.patient)  # oldest first
+    linked = {point.assessment_code: point for point in series}
+    follow_ups: dict[int, list[FollowUp]] = {record.pk: [] for record in records}
+    for follow_up in FollowUp.objects.filter(record__in=records).order_by("day", "id"):
+        follow_ups[follow_up.record_id].append(follow_up)  # type: ignore[index]
+    for record in records:
+        baseline = next((p for p in reversed(series) if p.at <= record.performed_at), None)
+        _measure(record, ("baseline_pain", "baseline_at", "baseline_source"), baseline)
+        performed_on = timezone.localtime(record.performed_at).date()
+        for follow_up in follow_ups[record.pk]:
+            point = linked.get(follow_up.assessment_code) if follow_up.assessment_code else None
+            if point is None:
+                start, end = outcomes.follow_up_window(performed_on, follow_up.day)
+                first = max(_day_start(start), record.performed_at + dt.timedelta(seconds=1))
+                last = _day_start(end + dt.timedelta(days=1))
+                point = next((p for p in series if first <= p.at <= last), None)
+            _measure(follow_up, ("pain", "pain_at", "pain_source"), point)
+
+
+def _measure(row: Any, fields: tuple[str, str, str], point: Any) -> None:
+    """Store a pain measurement (value, moment, source) on `row`; saved only if it changed."""
+    values = (
+        _as_decimal(point.value) if point else None,
+        point.at if point else None,
+        (point.source if point else "")[:20],
+    )
+    if tuple(getattr(row, name) for name in fields) != values:
+        for name, value in zip(fields, values, strict=True):
+            setattr(row, name, value)
+        row.save(update_fields=[*fields, "updated_at"])
 
 
 def _day_start(day: dt.date) -> dt.datetime:

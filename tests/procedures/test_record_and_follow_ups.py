@@ -259,6 +259,44 @@ def test_without_a_baseline_nothing_is_measured(clinician: User, now: Any) -> No
     assert response.met is None
 
 
+def test_a_pain_score_taken_at_the_moment_of_the_procedure_is_its_baseline(
+    clinician: User, now: Any
+) -> None:
+    patient = make_patient(by=clinician)
+    performed_at = NOW - dt.timedelta(hours=1)
+    record_assessment(patient, by=clinician, at=performed_at, instruments=nrs(7))
+    record = perform(clinician, patient, performed_at=performed_at)
+
+    record.refresh_from_db()
+    assert (record.baseline_pain, record.baseline_at) == (Decimal(7), performed_at)
+
+
+def test_saving_an_assessment_refreshes_every_recent_procedure_in_the_same_queries(
+    clinician: User, now: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_to_record_on_day_5(procedures: int) -> tuple[int, list[ProcedureRecord]]:
+        patient = make_patient(by=clinician)
+        record_assessment(patient, by=clinician, at=NOW - dt.timedelta(hours=3), instruments=nrs(6))
+        records = [perform(clinician, patient) for _ in range(procedures)]
+        now.move_to(NOW + dt.timedelta(days=5))  # inside no follow-up's window
+        with CaptureQueriesContext(connection) as queries:
+            record_assessment(patient, by=clinician, instruments=nrs(4), context="review")
+        now.move_to(NOW)
+        return len(queries.captured_queries), records
+
+    one, _ = queries_to_record_on_day_5(1)
+    three, records = queries_to_record_on_day_5(3)
+
+    assert one == three
+    for record in records:  # each was still measured: its baseline, and no follow-up yet
+        record.refresh_from_db()
+        assert record.baseline_pain == Decimal(6)
+        assert not record.follow_ups.exclude(pain=None).exists()
+
+
 # --- devices and the timeline --------------------------------------------------------------------
 
 
