@@ -26,6 +26,7 @@ from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
 from clinic.lib.access import roles
+from clinic.lib.htmx import wants_fragment
 from patients.access import can_edit_clinical, get_patient_for_user
 from patients.models import Goal, Patient
 from patients.selectors import patient_header
@@ -322,8 +323,7 @@ def story_chart(request: HttpRequest, patient_code: str) -> HttpResponse:
     figure = chart.story_figure(story)
     _log_view(request, patient, patient, "story chart")
     context = {"patient": patient, "story": story, "figure": figure}
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
+    if wants_fragment(request):
         # Embedded in the patient's chart page: the figure only.
         return render(request, "assessments/_figure.html", {**context, "embedded": True})
     context.update(

@@ -22,6 +22,7 @@ from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.lib.access import any_staff, roles
 from clinic.lib.forms import add_validation_errors
+from clinic.lib.htmx import wants_fragment
 from meetings import ics, selectors, services
 from meetings.access import (
     can_manage,
@@ -224,8 +225,7 @@ def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def _fragment(request: HttpRequest, template: str, partial: str) -> str:
     """The partial alone when htmx asks for it (to swap into a page), else the whole page."""
-    htmx = getattr(request, "htmx", None)
-    return f"{template}#{partial}" if htmx and not htmx.history_restore_request else template
+    return f"{template}#{partial}" if wants_fragment(request) else template
 
 
 def _varies_with_htmx(response: HttpResponse) -> HttpResponse:

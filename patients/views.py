@@ -21,6 +21,7 @@ from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
 from clinic.lib.access import roles
 from clinic.lib.forms import add_validation_errors
+from clinic.lib.htmx import wants_fragment
 from clinic.lib.pagination import KeyedPaginator
 from patients import selectors, services
 from patients.access import (
@@ -113,8 +114,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "page": page, "query": data.get("q", "")}
     # htmx (search as you type) swaps the results only; without JavaScript the form submits.
     template = "patients/patient_list.html"
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
+    if wants_fragment(request):
         template += "#results"
     return render(request, template, context)
 
