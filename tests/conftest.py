@@ -192,5 +192,20 @@ def free_port_for_tests() -> int:
         return int(probe.getsockname()[1])
 
 
+def unreachable_redis_caches() -> dict[str, Any]:
+    """The project's caches with the default one pointing at a Redis nobody listens on (for
+    `override_settings(CACHES=...)`): the other caches stay as they are."""
+    from django.conf import settings
+
+    return {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port_for_tests()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+
+
 def role_names(user: User) -> Iterable[str]:
     return sorted(user.groups.values_list("name", flat=True))

@@ -8,7 +8,7 @@ from django.test import Client, override_settings
 from django.urls import path
 
 from clinic.accounts.models import User
-from tests.conftest import HttpsClient, client_for, free_port_for_tests
+from tests.conftest import HttpsClient, client_for, unreachable_redis_caches
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +20,7 @@ def test_healthz_answers_200_without_sign_in_and_shows_only_status() -> None:
 
 
 def test_healthz_answers_503_when_redis_does_not_respond() -> None:
-    dead = f"redis://127.0.0.1:{free_port_for_tests()}/0"
-    caches_setting = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": dead,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-    with override_settings(CACHES=caches_setting):
+    with override_settings(CACHES=unreachable_redis_caches()):
         response = HttpsClient().get("/healthz")
     caches["default"].close()
     assert response.status_code == 503

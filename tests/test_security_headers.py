@@ -7,7 +7,6 @@ import re
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test import override_settings
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from clinic.accounts.models import User
 from patients.models import ClinicPolicy
-from tests.conftest import PASSWORD, HttpsClient, client_for, free_port_for_tests, sign_in
+from tests.conftest import PASSWORD, HttpsClient, client_for, sign_in, unreachable_redis_caches
 from tests.patients.helpers import edit_policy
 
 pytestmark = pytest.mark.django_db
@@ -151,17 +150,7 @@ def test_the_sign_in_rules_come_from_the_database_while_redis_is_down(
 ) -> None:
     client = client_for(clinician)
     edit_policy(client_for(admin), two_factor_required_for_all="False")
-    dead = f"redis://127.0.0.1:{free_port_for_tests()}/0"
-    unreachable = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": dead,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        },
-    }
-
-    with override_settings(CACHES=unreachable):
+    with override_settings(CACHES=unreachable_redis_caches()):
         page = client.get(reverse("home"))
         password_only = HttpsClient()
         password_only.post(

@@ -138,7 +138,7 @@ def watch_csp(page: Any) -> list[str]:
 
     def on_console(message: Any) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            violations.append(f"{page.url}: {message.text}")
+            violations.append(f"{page.url}: {message.text} @ {message.location}")
 
     page.on("console", on_console)
     return violations

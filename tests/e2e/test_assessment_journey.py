@@ -16,7 +16,7 @@ from clinic.reminders import delivery
 from clinic.reminders.models import Notification, Reminder
 from tests.assessments.helpers import answers, record
 from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import give_authenticator, screenshot, sign_in
+from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.patients.helpers import add_medication, add_oncology_event, make_patient
 
 BPI = {"worst": 8, "least": 3, "average": 6, "now": 5, "walking": 7, "mood": 5, "sleep": 6}
@@ -46,18 +46,6 @@ DN4_ITEMS = (
     "hypoesthesia_pinprick",
     "brushing",
 )
-
-
-def watch_csp(page: Any) -> list[str]:
-    """Collect Content-Security-Policy violations the browser reports on this page."""
-    violations: list[str] = []
-
-    def on_console(message: Any) -> None:
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-            violations.append(f"{page.url}: {message.text} @ {message.location}")
-
-    page.on("console", on_console)
-    return violations
 
 
 def test_clinician_records_an_assessment_and_the_team_is_alerted(new_page: Any) -> None:

@@ -18,7 +18,7 @@ from clinic.accounts.roles import Role
 from clinic.reminders.models import Notification, Reminder
 from meetings.models import AgendaItem, ItemReason, Meeting, MeetingStatus
 from meetings.notifications import ACTION_DUE, MEETING_PUBLISHED
-from tests.conftest import PASSWORD, make_user, restore_seeded_catalogues
+from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.meetings.helpers import deliver_due, plan_awaiting, record_pain
 from tests.patients.helpers import make_patient
@@ -56,7 +56,6 @@ def _team() -> dict[str, Any]:
 
 
 def test_a_coordinator_builds_runs_and_closes_a_team_meeting(new_page: Any) -> None:
-    restore_seeded_catalogues()
     team = _team()
     amara = team["amara"]
     now = timezone.now()

@@ -17,13 +17,12 @@ from playwright.sync_api import expect
 from clinic.accounts.roles import Role
 from clinic.reminders.models import Reminder
 from procedures.models import FollowUp, PlanStatus, ProcedurePlan
-from tests.conftest import PASSWORD, make_user, restore_seeded_catalogues
+from tests.conftest import PASSWORD, make_user
 from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.patients.helpers import add_lab, add_medication, add_oncology_event, make_patient
 
 
 def test_a_clinician_plans_checks_and_records_a_celiac_plexus_neurolysis(new_page: Any) -> None:
-    restore_seeded_catalogues()
     clinician = make_user(Role.CLINICIAN, username="amara", first_name="Amara", last_name="Diallo")
     give_authenticator(clinician)
     today = timezone.localdate()

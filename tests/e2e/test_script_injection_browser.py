@@ -12,7 +12,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from tests.conftest import PASSWORD, restore_seeded_catalogues
+from tests.conftest import PASSWORD
 from tests.e2e.conftest import give_authenticator, screenshot, sign_in, watch_csp
 from tests.permission_matrix import OK, ROUTES
 from tests.security.test_attacks import (
@@ -42,7 +42,6 @@ def pages_the_persona_may_see(objects: dict[str, Any]) -> list[str]:
 
 
 def test_stored_script_payloads_never_run_in_the_browser_on_any_page(new_page: Any) -> None:
-    restore_seeded_catalogues()
     objects, persona = world()
     give_authenticator(persona)
     assert poison_every_free_text_field() > 10

@@ -18,6 +18,26 @@ def procedure_type(name: str) -> ProcedureType:
     return ProcedureType.objects.get(name=name)
 
 
+def plan_form_data(planned_on: dt.date, /, **overrides: Any) -> dict[str, Any]:
+    """What a clinician posts to plan a definitive celiac plexus neurolysis on `planned_on`;
+    `overrides` replace fields (`planned_date` included)."""
+    data = {
+        "procedure_type": str(procedure_type("Celiac plexus neurolysis").code),
+        "stage": "definitive",
+        "stage_override_reason": "Imaging-confirmed plexus involvement; too frail for two steps",
+        "target": "Celiac plexus",
+        "level": "L1",
+        "laterality": "bilateral",
+        "indication": "Visceral upper abdominal pain",
+        "response_criterion_percent": "50",
+        "planned_date": planned_on.isoformat(),
+        "imaging_guidance": "ct",
+        "infection_screen": "not_assessed",
+    }
+    data.update(overrides)
+    return data
+
+
 CELIAC_NEUROLYSIS = "Celiac plexus neurolysis"
 CELIAC_BLOCK = "Celiac plexus block (diagnostic)"
 INTERCOSTAL_BLOCK = "Intercostal nerve block"

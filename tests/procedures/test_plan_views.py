@@ -22,6 +22,7 @@ from tests.procedures.helpers import (
     approve_and_schedule,
     clear_review,
     perform,
+    plan_form_data,
     procedure_type,
     propose,
 )
@@ -55,24 +56,6 @@ def patient(clinician: User) -> Patient:
     add_lab(patient, "platelets", "60", taken_at=dt.datetime(2026, 3, 15, 8, tzinfo=dt.UTC))
     add_oncology_event(patient, occurred_on=dt.date(2026, 3, 8), cycle_number=4)
     return patient
-
-
-def plan_form_data(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "procedure_type": str(procedure_type("Celiac plexus neurolysis").code),
-        "stage": "definitive",
-        "stage_override_reason": "Imaging-confirmed plexus involvement; too frail for two steps",
-        "target": "Celiac plexus",
-        "level": "L1",
-        "laterality": "bilateral",
-        "indication": "Visceral upper abdominal pain",
-        "response_criterion_percent": "50",
-        "planned_date": PLANNED.isoformat(),
-        "imaging_guidance": "ct",
-        "infection_screen": "not_assessed",
-    }
-    data.update(overrides)
-    return data
 
 
 def page(user: User, plan: ProcedurePlan) -> Any:
@@ -109,7 +92,9 @@ def test_planning_from_the_form_records_the_plan_and_its_first_review(
     form = client.get(reverse("procedures:plan-create", args=[patient.code]))
     assert form.status_code == 200
 
-    response = client.post(reverse("procedures:plan-create", args=[patient.code]), plan_form_data())
+    response = client.post(
+        reverse("procedures:plan-create", args=[patient.code]), plan_form_data(PLANNED)
+    )
 
     plan = ProcedurePlan.objects.get()
     assert response.status_code == 302
@@ -132,7 +117,7 @@ def test_bad_plans_show_the_error_and_save_nothing(
     clinician: User, patient: Patient, overrides: dict[str, str], field: str
 ) -> None:
     response = client_for(clinician).post(
-        reverse("procedures:plan-create", args=[patient.code]), plan_form_data(**overrides)
+        reverse("procedures:plan-create", args=[patient.code]), plan_form_data(PLANNED, **overrides)
     )
 
     assert response.status_code == 200

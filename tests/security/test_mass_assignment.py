@@ -30,7 +30,7 @@ from tests.assessments.helpers import answers, form_data, record
 from tests.conftest import PASSWORD, client_for, make_user
 from tests.meetings.helpers import add_case, make_meeting
 from tests.patients.helpers import make_patient, quick_record
-from tests.procedures.helpers import approve_and_schedule, clear_review, propose
+from tests.procedures.helpers import approve_and_schedule, clear_review, plan_form_data, propose
 from tests.security.helpers import rendered_data
 
 pytestmark = pytest.mark.django_db
@@ -339,21 +339,7 @@ def test_a_stale_or_tampered_assessment_version_overwrites_nothing(clinician: Us
 
 
 def plan_form(**overrides: Any) -> dict[str, Any]:
-    data = {
-        "procedure_type": str(ProcedureType.objects.get(name="Celiac plexus neurolysis").code),
-        "stage": "definitive",
-        "stage_override_reason": "Imaging-confirmed plexus involvement; too frail for two steps",
-        "target": "Celiac plexus",
-        "level": "L1",
-        "laterality": "bilateral",
-        "indication": "Visceral upper abdominal pain",
-        "response_criterion_percent": "50",
-        "planned_date": (timezone.localdate() + dt.timedelta(days=10)).isoformat(),
-        "imaging_guidance": "ct",
-        "infection_screen": "not_assessed",
-    }
-    data.update(overrides)
-    return data
+    return plan_form_data(timezone.localdate() + dt.timedelta(days=10), **overrides)
 
 
 PLAN_STATE = {
