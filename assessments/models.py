@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.bodymap import REGION_KEYS
 from assessments.instruments import INSTRUMENTS
+from clinic.lib.choices import ChoiceLabels
 
 
 def _history() -> Any:
@@ -97,7 +98,7 @@ class AssessmentQuerySet(models.QuerySet["Assessment"]):
 
 
 @_history()
-class Assessment(models.Model):
+class Assessment(ChoiceLabels, models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="assessments"
@@ -284,7 +285,7 @@ class Assessment(models.Model):
 
 
 @_history()
-class InstrumentResponse(models.Model):
+class InstrumentResponse(ChoiceLabels, models.Model):
     """One instrument's answers in an assessment, with its score computed when saved."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="responses")
@@ -339,7 +340,7 @@ class GoalOutcome(models.TextChoices):
 
 
 @_history()
-class GoalMeasure(models.Model):
+class GoalMeasure(ChoiceLabels, models.Model):
     """Ties a patient's goal (patients.Goal) to an instrument item, e.g. BPI walking ≤ 3.
 
     The target is the goal's own `target`; `measure` names what is read from each assessment
@@ -369,7 +370,7 @@ class GoalMeasure(models.Model):
 
 
 @_history()
-class GoalReview(models.Model):
+class GoalReview(ChoiceLabels, models.Model):
     """A review of a goal: achieved, partly or not, with a note and the value at that time."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -21,12 +21,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic.lib.choices import ChoiceLabels
+
 
 def _history() -> Any:
     return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
 
 
-class Timestamped(models.Model):
+class Timestamped(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

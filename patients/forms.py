@@ -59,7 +59,7 @@ class PatientSearchForm(forms.Form):
     )
     clinician = forms.ModelChoiceField(
         label=_("Primary clinician"),
-        queryset=selectors.clinicians(),
+        queryset=selectors.clinicians().names_only(),
         required=False,
         to_field_name="code",
         empty_label=_("Any clinician"),

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.instruments import INSTRUMENTS
 from clinic.accounts.models import Discipline
+from clinic.lib.choices import ChoiceLabels
 from patients import opioids
 from patients.text import normalised_name
 from procedures import outcomes as follow_up_schedule
@@ -38,7 +39,7 @@ def _history() -> Any:
     return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
 
 
-class Timestamped(models.Model):
+class Timestamped(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -247,7 +248,7 @@ class Patient(Timestamped):
     pghistory.InsertEvent("care_team.add"),
     pghistory.DeleteEvent("care_team.remove"),
 )
-class CareTeamMember(models.Model):
+class CareTeamMember(ChoiceLabels, models.Model):
     """A named member of a patient's care team (who may open a restricted chart)."""
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_team_links")
@@ -966,7 +967,7 @@ def _followup_days_field(verbose_name: Any) -> Any:
 
 
 @_history()
-class ClinicPolicy(models.Model):
+class ClinicPolicy(ChoiceLabels, models.Model):
     """The clinic's editable thresholds (one row). Defaults follow DESIGN.md section 6."""
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)

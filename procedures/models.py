@@ -22,6 +22,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic.lib.choices import ChoiceLabels
 from procedures import outcomes
 
 
@@ -64,7 +65,7 @@ def _valid_follow_up_days(value: list[int]) -> None:
 
 
 @_history()
-class ProcedureType(models.Model):
+class ProcedureType(ChoiceLabels, models.Model):
     """An entry of the procedure catalogue (seeded by migration 0002, edited by admins)."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -202,7 +203,7 @@ class ProcedurePlanQuerySet(models.QuerySet["ProcedurePlan"]):
 
 
 @_history()
-class ProcedurePlan(models.Model):
+class ProcedurePlan(ChoiceLabels, models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="procedure_plans"
@@ -392,7 +393,7 @@ class ProcedurePlan(models.Model):
 
 
 @_history()
-class SafetyReview(models.Model):
+class SafetyReview(ChoiceLabels, models.Model):
     """One evaluation of the safety checks of a plan for one procedure date."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -430,7 +431,7 @@ class ComplicationSeverity(models.TextChoices):
 
 
 @_history()
-class ProcedureRecord(models.Model):
+class ProcedureRecord(ChoiceLabels, models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.OneToOneField(ProcedurePlan, on_delete=models.PROTECT, related_name="record")
     performed_at = models.DateTimeField(_("performed at"))
@@ -501,7 +502,7 @@ class FollowUpStatus(models.TextChoices):
 
 
 @_history()
-class FollowUp(models.Model):
+class FollowUp(ChoiceLabels, models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     plan = models.ForeignKey(ProcedurePlan, on_delete=models.PROTECT, related_name="follow_ups")
     record = models.ForeignKey(ProcedureRecord, on_delete=models.PROTECT, related_name="follow_ups")

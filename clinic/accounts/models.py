@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from clinic.accounts.roles import ROLE_NAMES
+from clinic.lib.choices import ChoiceLabels
 
 
 class Discipline(models.TextChoices):
@@ -31,6 +32,11 @@ class StaffQuerySet(models.QuerySet["User"]):
     def with_role(self, role: str) -> StaffQuerySet:
         return self.filter(groups__name=role)
 
+    def names_only(self) -> StaffQuerySet:
+        """Just what a staff list shows of each person (their name and code): the filters'
+        lists of a hundred people read no password hashes, dates or phone numbers."""
+        return self.only("id", "code", "username", "title", "first_name", "last_name")
+
 
 class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, username: str | None) -> User:
@@ -43,7 +49,7 @@ class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[mi
     pghistory.UpdateEvent(),
     exclude=["password", "last_login", "version"],
 )
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("email address"))
     title = models.CharField(_("title"), max_length=40, blank=True)

@@ -12,7 +12,7 @@ from clinic.audit.models import AccessAction
 class AuditFilterForm(forms.Form):
     person = forms.ModelChoiceField(
         label=_("Person"),
-        queryset=User.objects.order_by("last_name", "first_name", "username"),
+        queryset=User.objects.names_only().order_by("last_name", "first_name", "username"),
         required=False,
         to_field_name="code",
         empty_label=_("Anyone"),

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinic.lib.choices import ChoiceLabels
+
 
 class AccessAction(models.TextChoices):
     VIEW = "view", _("Viewed")
@@ -20,7 +22,7 @@ class AccessAction(models.TextChoices):
     BREAK_GLASS = "break_glass", _("Broke the glass")
 
 
-class AccessLog(models.Model):
+class AccessLog(ChoiceLabels, models.Model):
     """Who opened what, and how. Append-only: the database refuses updates and deletes."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)

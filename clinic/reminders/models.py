@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clinic.lib.choices import ChoiceLabels
 from clinic.reminders import registry
 
 
@@ -56,7 +57,7 @@ class ReminderQuerySet(models.QuerySet["Reminder"]):
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent())
-class Reminder(models.Model):
+class Reminder(ChoiceLabels, models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # A kind registered in clinic.reminders.registry by the app that owns it.
     kind = models.CharField(_("kind"), max_length=60)
@@ -186,7 +187,7 @@ class Reminder(models.Model):
         return self.recipient_contact
 
 
-class Delivery(models.Model):
+class Delivery(ChoiceLabels, models.Model):
     """Proof that one channel of a reminder went out. Unique per channel: a second is impossible."""
 
     reminder = models.ForeignKey(Reminder, on_delete=models.PROTECT, related_name="deliveries")
@@ -211,7 +212,7 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """An item in a staff member's inbox. Its words say what to do, never clinical detail."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
