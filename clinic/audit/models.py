@@ -26,12 +26,16 @@ class AccessLog(ChoiceLabels, models.Model):
     """Who opened what, and how. Append-only: the database refuses updates and deletes."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # No index of its own: `accesslog_actor_at` starts with the actor and serves every lookup
+    # by it. Every page that shows a patient adds rows here, and each index is one more page to
+    # write per row.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="access_events",
+        db_index=False,
     )
     # The username tried, for failed sign-ins where no account matched.
     actor_label = models.CharField(max_length=150, blank=True)
