@@ -221,6 +221,18 @@ REASON_PRIORITY = [
 SUGGESTIONS_PER_REASON = 15
 
 
+# What a suggestion reads of its patient: the name and code it shows, the referral it reports.
+SUGGESTED_PATIENT_FIELDS = (
+    "id",
+    "code",
+    "given_name",
+    "family_name",
+    "restricted",
+    "referral_date",
+    "referral_source",
+)
+
+
 def suggestion_window(meeting: Meeting) -> tuple[dt.date, dt.date]:
     """From the last meeting held (or a week before) to this meeting's day."""
     day = timezone.localdate(meeting.starts_at)
@@ -236,13 +248,15 @@ def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
     listed = set(
         meeting.items.exclude(status=ItemStatus.REMOVED).values_list("patient_id", flat=True)
     )
-    visible = visible_patients(user).exclude(pk__in=listed)
+    # A suggestion shows the patient's name and links to the chart: the other columns of 300
+    # patient rows would be read and converted for nothing.
+    visible = visible_patients(user).exclude(pk__in=listed).only(*SUGGESTED_PATIENT_FIELDS)
     limit = SUGGESTIONS_PER_REASON
     today = timezone.localdate()
     found = [
         *sources.new_referrals(visible, since=since, until=day, limit=limit),
         *sources.plans_awaiting_approval(visible, limit=limit),
-        *sources.follow_ups_due(user, by_day=day + FOLLOW_UP_HORIZON, exclude=listed, limit=limit),
+        *sources.follow_ups_due(visible, by_day=day + FOLLOW_UP_HORIZON, limit=limit),
         *sources.worsening_pain(user, since=since, today=today, exclude=listed, limit=limit),
         *sources.self_harm_flags(visible, since=since, limit=limit),
         *sources.devices_due(visible, by_day=day + DEVICE_HORIZON, limit=limit),
@@ -327,12 +341,18 @@ class RunPage:
 
 def run_page(meeting: Meeting, *, user: Any, item_code: str = "") -> RunPage:
     """The case being discussed (the first undecided one unless asked), in a fixed count."""
-    view = agenda(meeting, user=user, with_actions=True)
+    # The list of cases needs their brief fields; the case on screen is read again whole (its
+    # summary, decision and who decided): thirty frozen summaries would be read for one.
+    view = agenda(meeting, user=user, with_actions=True, brief=True)
     rows = view.rows
     index = next((i for i, row in enumerate(rows) if str(row.item.code) == item_code), None)
     if index is None:
         index = next((i for i, row in enumerate(rows) if row.item.status == ItemStatus.ACCEPTED), 0)
     current = rows[index] if rows else None
+    if current is not None:
+        current.item = meeting.items.select_related(
+            "patient", "presenter", "proposed_by", "decided_by"
+        ).get(pk=current.item.pk)
     attendance = attendance_of(meeting)
     options: list[tuple[str, str]] = []
     if current is not None and current.visible and meeting.status == MeetingStatus.IN_PROGRESS:

@@ -163,19 +163,14 @@ def plans_awaiting_approval(visible: QuerySet[Patient], *, limit: int) -> list[S
     ]
 
 
-def follow_ups_due(
-    user: Any, *, by_day: dt.date, exclude: Collection[int], limit: int
-) -> list[Suggestion]:
+def follow_ups_due(visible: QuerySet[Patient], *, by_day: dt.date, limit: int) -> list[Suggestion]:
     """Pending follow-ups due by `by_day` (the worklist's `procedures.selectors.follow_ups_due`),
     soonest first, read from the patients' side (see the module docstring)."""
-    from patients.access import visible_patients
     from procedures.models import FollowUpKind, FollowUpStatus
 
     # One filter() call: one join to the follow-ups, which the annotations reuse.
     rows = (
-        visible_patients(user)
-        .exclude(pk__in=exclude)
-        .filter(
+        visible.filter(
             procedure_plans__follow_ups__status=FollowUpStatus.PENDING,
             procedure_plans__follow_ups__due_date__lte=by_day,
         )
