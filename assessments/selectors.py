@@ -84,9 +84,24 @@ def _points(rows: Iterable[tuple[Any, ...]]) -> list[PainPoint]:
 _POINT_FIELDS = ("assessed_at", "pain_intensity", "pain_source", "code")
 
 
-def pain_intensity_series(patient: Patient) -> list[PainPoint]:
-    """Every pain intensity of the patient, oldest first, without entries in error (one query)."""
-    return _points(_pain_rows(patient).values_list(*_POINT_FIELDS))
+def pain_intensity_series(patient: Patient, *, since: dt.datetime | None = None) -> list[PainPoint]:
+    """Every pain intensity of the patient, oldest first, without entries in error (one query).
+
+    With `since`: only from the latest one at or before `since` onwards, which is all a moment
+    after `since` needs (its "latest before" and what follows). A patient seen for years has
+    hundreds; saving an assessment reads the series of their recent procedures only.
+    """
+    rows = _pain_rows(patient)
+    if since is not None:
+        latest_before = (
+            _pain_rows(patient)
+            .filter(assessed_at__lte=since)
+            .order_by("-assessed_at", "-id")
+            .values("assessed_at")[:1]
+        )
+        # No score before `since`: the subquery is NULL and only the later ones are kept.
+        rows = rows.filter(Q(assessed_at__gte=Subquery(latest_before)) | Q(assessed_at__gt=since))
+    return _points(rows.values_list(*_POINT_FIELDS))
 
 
 def pain_intensity_before(patient: Patient, moment: dt.datetime) -> PainPoint | None:

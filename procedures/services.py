@@ -838,7 +838,10 @@ def outcomes_refresh(records: Sequence[ProcedureRecord]) -> None:
     api = _pain_api()
     if api is None or not records:
         return
-    series = api.pain_intensity_series(records[0].plan.patient)  # oldest first
+    # Oldest first, from the latest score before the earliest procedure (its baseline) on.
+    series = api.pain_intensity_series(
+        records[0].plan.patient, since=min(record.performed_at for record in records)
+    )
     linked = {point.assessment_code: point for point in series}
     follow_ups: dict[int, list[FollowUp]] = {record.pk: [] for record in records}
     for follow_up in FollowUp.objects.filter(record__in=records).order_by("day", "id"):

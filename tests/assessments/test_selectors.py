@@ -57,6 +57,23 @@ def test_the_series_is_oldest_first_with_its_source_and_without_entries_in_error
     ]
 
 
+def test_the_series_since_a_moment_starts_at_the_latest_score_at_or_before_it(
+    patient: Patient,
+) -> None:
+    record_pain(patient, 8, at=days_ago(30))
+    baseline = record_pain(patient, 7, at=days_ago(10))
+    after = record_pain(patient, 3, at=days_ago(2))
+
+    series = selectors.pain_intensity_series(patient, since=days_ago(5))
+    at_the_moment = selectors.pain_intensity_series(patient, since=days_ago(10))
+    before_any = selectors.pain_intensity_series(patient, since=days_ago(40))
+
+    assert [p.assessment_code for p in series] == [baseline.code, after.code]
+    assert [p.assessment_code for p in at_the_moment] == [baseline.code, after.code]
+    assert before_any == selectors.pain_intensity_series(patient)  # no score before: all after
+    assert len(before_any) == 3
+
+
 def test_pain_before_a_moment_is_the_latest_at_or_before_it(patient: Patient) -> None:
     record_pain(patient, 6, at=days_ago(10))
     at_moment = record_pain(patient, 4, at=days_ago(5))
@@ -85,6 +102,8 @@ def test_pain_reads_run_one_query_each(patient: Patient, django_assert_num_queri
 
     with django_assert_num_queries(1):  # type: ignore[operator]
         selectors.pain_intensity_series(patient)
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        selectors.pain_intensity_series(patient, since=days_ago(2))
     with django_assert_num_queries(1):  # type: ignore[operator]
         selectors.pain_intensity_before(patient, NOW)
     with django_assert_num_queries(1):  # type: ignore[operator]
