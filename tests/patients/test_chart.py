@@ -236,6 +236,23 @@ def test_entries_in_error_are_hidden_until_asked_for_then_struck_through(
     assert "Entered on the wrong chart" in shown
 
 
+def test_a_table_row_in_error_is_struck_through_except_its_note(
+    clinician: User, patient: Patient
+) -> None:
+    kept = add_medication(patient, "Morphine", "10", by=clinician)
+    wrong = add_medication(patient, "Oxycodone", "50", by=clinician)
+    services.entry_mark_in_error(by=clinician, entry=wrong, reason="Wrong strength")
+
+    shown = chart_text(clinician, patient, in_error="1")
+
+    # One row carries the class that strikes its cells through (static/css/app.css); the
+    # medication still in use does not.
+    rows = shown.split("<tr")
+    struck = [row for row in rows if 'class="text-secondary entry-in-error"' in row]
+    assert len(struck) == 1 and "Oxycodone" in struck[0] and "Wrong strength" in struck[0]
+    assert str(kept.code) in "".join(row for row in rows if row not in struck)
+
+
 def test_a_coordinator_reads_the_chart_without_clinical_actions(
     coordinator: User, patient: Patient
 ) -> None:
