@@ -70,6 +70,35 @@ def test_admin_finds_who_opened_a_patient_record_last_week(admin: User, clinicia
     assert "Clara" in response.content.decode()
 
 
+def test_each_event_shows_when_who_what_and_escapes_what_was_typed(
+    admin: User, clinician: User
+) -> None:
+    patient = uuid.uuid4()
+    with time_machine.travel(dt.datetime(2026, 11, 18, 10, 5, 9, tzinfo=dt.UTC)):
+        log(clinician, AccessAction.PRINT, patient_code=patient, path="/x/", ip="10.0.0.7")
+        AccessLog.objects.create(
+            actor=None,
+            actor_label="<script>alert(1)</script>",
+            action=AccessAction.SIGN_IN_FAILED,
+            flagged=True,
+            note="<b>tried</b>",
+        )
+
+    html = client_for(admin).get(reverse("audit:access-log")).content.decode()
+    rows = html.split("<tbody>")[1].split("</tbody>")[0]
+
+    assert '<time datetime="2026-11-18T10:05:09+00:00">18 Nov 2026 10:05:09</time>' in rows
+    who = f'{clinician.display_name} <span class="text-secondary small">{clinician.username}'
+    assert who in rows
+    assert f'<td class="small">{patient}</td>' in rows and "10.0.0.7" in rows
+    assert f"<td>{AccessAction.PRINT.label}</td>" in rows
+    failed = rows.split('<tr class="table-warning">')[1].split("</tr>")[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in failed and "<script>" not in rows
+    assert "&lt;b&gt;tried&lt;/b&gt;" in failed
+    assert 'badge text-bg-warning">flagged</span>' in failed
+    assert rows.count("table-warning") == 1
+
+
 def test_audit_filters_by_person_and_action(admin: User, clinician: User) -> None:
     log(clinician, AccessAction.VIEW)
     log(clinician, AccessAction.PRINT)
