@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -49,6 +49,30 @@ def test_the_queue_shows_every_reminder_with_attempts_and_last_error(coordinator
     assert reverse("reminders:reminder-retry", kwargs={"code": broken.code}) in body
     assert reverse("reminders:reminder-cancel", kwargs={"code": pending.code}) in body
     assert reverse("reminders:reminder-retry", kwargs={"code": pending.code}) not in body
+
+
+def test_each_row_shows_its_status_what_went_out_and_escapes_the_error(coordinator: Any) -> None:
+    from clinic.reminders.models import Delivery, DeliveryChannel
+
+    alice = make_user(first_name="Alice", last_name="Ward")
+    sent = make_reminder(alice, due_at=datetime(2026, 11, 18, 9, tzinfo=UTC))
+    sent_at = datetime(2026, 11, 18, 9, 4, tzinfo=UTC)
+    Reminder.objects.filter(pk=sent.pk).update(status=ReminderStatus.SENT, sent_at=sent_at)
+    Delivery.objects.create(reminder=sent, channel=DeliveryChannel.EMAIL, delivered_at=sent_at)
+    failed(make_reminder(alice), "<img src=x onerror=alert(1)> " + "x" * 200)
+
+    body = client_for(coordinator).get(QUEUE).content.decode()
+    rows = body.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+    sent_row = next(row for row in rows if "text-bg-success" in row)
+    failed_row = next(row for row in rows if 'class="table-danger"' in row)
+
+    assert '<time datetime="2026-11-18T09:00:00+00:00">18 Nov 2026 09:00</time>' in sent_row
+    assert "sent 18 Nov 09:04" in sent_row and "Email ✓" in sent_row
+    assert ">Sent</span>" in sent_row and "btn-outline-danger" not in sent_row
+    assert "&lt;img src=x onerror=alert(1)&gt;" in failed_row and "<img" not in body
+    assert "x" * 200 in failed_row  # whole in the title, cut in the cell
+    assert "…</span>" in failed_row and ">Failed</span>" in failed_row
+    assert "btn-outline-primary" in failed_row  # retry
 
 
 @pytest.mark.parametrize(
