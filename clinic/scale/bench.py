@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import re
 import secrets
@@ -51,10 +52,18 @@ class Page:
     method: str = "GET"
     body: Callable[[], dict[str, str]] | None = None
     headers: dict[str, str] = field(default_factory=dict)  # e.g. htmx's, for a fragment
+    # Further addresses taken in turn with `path` (the same page for other patients).
+    more_paths: list[str] = field(default_factory=list)
     expect: int = 200
     queries: int | None = None
     rps: float = 0.0
     latencies: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._turn = itertools.cycle([self.path, *self.more_paths])
+
+    def next_path(self) -> str:
+        return next(self._turn)
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
@@ -122,16 +131,18 @@ def prepare() -> tuple[dict[str, str], list[Page]]:
         Role.ADMIN: session_for(Role.ADMIN, Discipline.ADMINISTRATION),
     }
     patients = Patient.objects.filter(restricted=False, status="active")
-    # Two patients with a long history: the chart is read from the first, and assessments are
-    # saved for the second, so that every run reads the same chart (a run saves some 300).
+    # Patients with a long history: the chart is read from the first; a run saves some 300
+    # assessments, spread over the next twenty (as a clinic's staff save them for many patients),
+    # so that no record grows run after run and every run reads the same chart.
     long_histories = list(
         patients.annotate(assessment_count=Count("assessments"))
         .filter(assessment_count__gte=25)
-        .order_by("id")[:2]
+        .order_by("id")[:21]
     )
     if len(long_histories) < 2:
         sys.exit("No seeded clinic here: run `python manage.py seed_scale` first.")
-    patient, saved_for = long_histories
+    patient, *saved_for = long_histories
+    save_paths = [f"/assessments/patient/{other.code}/new/" for other in saved_for]
     # A surname shared by a few dozen patients: a search as selective as a real one.
     surname = (
         Patient.objects.values("family_name")
@@ -168,10 +179,11 @@ def prepare() -> tuple[dict[str, str], list[Page]]:
         Page(
             "save assessment",
             Role.CLINICIAN,
-            f"/assessments/patient/{saved_for.code}/new/",
+            save_paths[0],
             method="POST",
             body=assessment_form,
             expect=302,
+            more_paths=save_paths[1:],
         ),
         Page("agenda (30 cases)", Role.COORDINATOR, f"/meetings/{meeting.code}/"),
         # The agenda page loads its suggested cases with htmx, as the browser asks for them.
@@ -315,6 +327,7 @@ class Requester:
     def once(self, page: Page) -> float:
         from urllib.parse import urlencode
 
+        path = page.next_path()
         started = time.perf_counter()
         if page.method == "POST":
             data = {
@@ -323,20 +336,20 @@ class Requester:
             }
             response = self._send(
                 "POST",
-                page.path,
+                path,
                 page.persona,
                 urlencode(data),
                 {
                     "Content-Type": "application/x-www-form-urlencoded",
-                    "Referer": f"https://127.0.0.1{page.path}",
+                    "Referer": f"https://127.0.0.1{path}",
                     "Origin": "https://127.0.0.1",
                     **page.headers,
                 },
             )
         else:
-            response = self._send("GET", page.path, page.persona, extra=page.headers)
+            response = self._send("GET", path, page.persona, extra=page.headers)
         if response.status != page.expect:
-            raise RuntimeError(f"{page.name}: {page.method} {page.path} answered {response.status}")
+            raise RuntimeError(f"{page.name}: {page.method} {path} answered {response.status}")
         return time.perf_counter() - started
 
 
