@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from clinic.lib.template_library import day_time, reverse_in_rows
+from clinic.lib.template_library import day, day_time, iso, reverse_in_rows
 
 register = template.Library()
 
@@ -76,3 +78,45 @@ def entry_actions(context: Any, entry: Any, kind: str) -> str:
         in_error,
         gettext("Entered in error"),
     )
+
+
+_PATIENT_ROW = (
+    "<tr>\n"
+    '<td><a href="{}">{}</a>{}</td>\n'
+    "<td>{}</td>\n"
+    '<td><time datetime="{}">{}</time></td>\n'
+    '<td><span class="badge {}">{}</span></td>\n'
+    "<td>{}</td>\n"
+    '<td><time datetime="{}">{}</time></td>\n'
+    "</tr>"
+)
+_STATUS_BADGES = {"active": "text-bg-success", "deceased": "text-bg-dark"}
+
+
+@register.simple_tag(takes_context=True)
+def patient_rows(context: Any, patients: Iterable[Any]) -> SafeString:
+    """The patient list's rows (a page of 25, after every keystroke of a search), written in one
+    pass: through the template language each row took some 100 µs. Escaped by format_html."""
+    restricted = format_html(' <span class="badge text-bg-info">{}</span>', gettext("restricted"))
+    rows = []
+    for patient in patients:
+        url = reverse_in_rows(context.render_context, "patients:patient-detail", code=patient.code)
+        clinician = patient.primary_clinician
+        updated = timezone.localtime(patient.updated_at)
+        rows.append(
+            format_html(
+                _PATIENT_ROW,
+                url,
+                patient.listing_name,
+                restricted if patient.restricted else "",
+                patient.mrn,
+                iso(patient.date_of_birth),
+                day(patient.date_of_birth),
+                _STATUS_BADGES.get(patient.status, "text-bg-secondary"),
+                patient.get_status_display(),
+                clinician.display_name if clinician else "—",
+                iso(updated),
+                day(updated),
+            )
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)

@@ -65,6 +65,37 @@ def test_a_coordinator_registers_a_patient(coordinator: User, clinician: User) -
     assert patient.created_by == coordinator
 
 
+def test_each_row_of_the_list_shows_the_patient_and_escapes_the_name(clinician: User) -> None:
+    mine = make_patient(
+        by=clinician,
+        given_name="<b>Ann</b>",
+        family_name="Orr",
+        date_of_birth=dt.date(1950, 3, 9),
+        primary_clinician=clinician,
+    )
+    gone = make_patient(
+        by=clinician,
+        family_name="Pike",
+        status="deceased",
+        date_of_death=dt.date(2026, 1, 2),
+        restricted=True,
+        care_team=[clinician],
+    )
+
+    html = client_for(clinician).get(reverse("patients:patient-list")).content.decode()
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    ann = next(row for row in rows if "ORR" in row)
+    pike = next(row for row in rows if "PIKE" in row)
+
+    assert f'<a href="{detail_url(mine)}">ORR, &lt;b&gt;Ann&lt;/b&gt;</a>' in ann
+    assert '<time datetime="1950-03-09">9 Mar 1950</time>' in ann
+    assert '<span class="badge text-bg-success">Active</span>' in ann
+    assert f"<td>{clinician.display_name}</td>" in ann and "restricted" not in ann
+    assert '<span class="badge text-bg-dark">Deceased</span>' in pike
+    assert 'badge text-bg-info">restricted</span>' in pike and "<td>—</td>" in pike
+    assert detail_url(gone) in pike and mine.mrn in ann
+
+
 def test_a_duplicate_mrn_is_shown_next_to_the_field(clinician: User) -> None:
     make_patient(mrn="h-123456")
 
