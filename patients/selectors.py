@@ -92,6 +92,15 @@ def _set_similarity_threshold() -> None:
         )
 
 
+# What a row of the patient list shows (the rest of each patient and their clinician is left in
+# the database; reading another field of a listed patient costs a query).
+PATIENT_LIST_FIELDS = (
+    *("code", "given_name", "family_name", "mrn", "date_of_birth", "status", "restricted"),
+    *("updated_at", "primary_clinician"),
+    *(f"primary_clinician__{name}" for name in ("title", "first_name", "last_name", "username")),
+)
+
+
 def patient_search(
     *,
     user: Any,
@@ -104,9 +113,10 @@ def patient_search(
 
     Each word of the normalised query must be part of the normalised name or close to one of its
     words (pg_trgm strict word similarity, served by the GIN trigram index); an exact MRN ranks
-    first, then the closest names.
+    first, then the closest names. The rows carry PATIENT_LIST_FIELDS.
     """
-    patients = visible_patients(user).select_related("primary_clinician")
+    fields = PATIENT_LIST_FIELDS
+    patients = visible_patients(user).select_related("primary_clinician").only(*fields)
     if status:
         patients = patients.filter(status=status)
     if clinician is not None:
