@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -295,16 +296,26 @@ class RecordForms:
         description_initial: Mapping[str, Any] | None = None,
         locked: frozenset[str] = frozenset(),
     ) -> None:
-        answers_initial = answers_initial or {}
+        self._data = data
+        self._answers_initial = answers_initial or {}
+        self._instrument_forms: dict[str, InstrumentForm] = {}
         self.setup = SetupForm(data, initial=setup_initial)
-        self.instruments = {
-            code: InstrumentForm(
-                spec, data, initial=initial_answers(spec, answers_initial.get(code, {}))
-            )
-            for code, spec in INSTRUMENTS.items()
-        }
         self.description = DescriptionForm(data, initial=description_initial)
         self.locked = locked  # instruments a saved assessment keeps (edit page)
+
+    def _instrument(self, code: str) -> InstrumentForm:
+        # Built when first needed: saving reads the chosen instruments' forms only, and each
+        # form of the nine builds a field per item.
+        if code not in self._instrument_forms:
+            spec = INSTRUMENTS[code]
+            initial = initial_answers(spec, self._answers_initial.get(code, {}))
+            self._instrument_forms[code] = InstrumentForm(spec, self._data, initial=initial)
+        return self._instrument_forms[code]
+
+    @cached_property
+    def instruments(self) -> dict[str, InstrumentForm]:
+        """Every instrument's form, in the catalogue's order (the page offers them all)."""
+        return {code: self._instrument(code) for code in INSTRUMENTS}
 
     @property
     def selected(self) -> list[str]:
@@ -315,7 +326,7 @@ class RecordForms:
         return [code for code in INSTRUMENTS if code in chosen]
 
     def selected_forms(self) -> list[InstrumentForm]:
-        return [self.instruments[code] for code in self.selected]
+        return [self._instrument(code) for code in self.selected]
 
     def is_valid(self) -> bool:
         valid = self.setup.is_valid()
@@ -329,8 +340,8 @@ class RecordForms:
 
     def add_answer_errors(self, errors: Mapping[str, Mapping[str, str]]) -> None:
         for code, problems in errors.items():
-            if code in self.instruments:
-                self.instruments[code].add_answer_errors(problems)
+            if code in INSTRUMENTS:
+                self._instrument(code).add_answer_errors(problems)
             else:
                 for message in problems.values():
                     self.setup.add_error("instruments", message)
