@@ -176,6 +176,13 @@ def prepare() -> tuple[dict[str, str], list[Page]]:
         Page("patient list", Role.CLINICIAN, "/patients/"),
         Page("name search", Role.CLINICIAN, f"/patients/?q={surname.lower()}"),
         Page("patient chart", Role.CLINICIAN, f"/patients/{code}/"),
+        # The chart loads its story figure with htmx, as the browser asks for it.
+        Page(
+            "chart story figure",
+            Role.CLINICIAN,
+            f"/assessments/patient/{code}/chart/",
+            headers={"HX-Request": "true"},
+        ),
         Page(
             "save assessment",
             Role.CLINICIAN,
