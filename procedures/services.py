@@ -830,7 +830,8 @@ def outcome_refresh(*, record: ProcedureRecord) -> ProcedureRecord:
 def outcomes_refresh(records: Sequence[ProcedureRecord]) -> None:
     """Refresh the baseline and follow-up pain measurements of procedures of one patient from
     the assessments app, in a fixed number of queries however many procedures and follow-ups:
-    the patient's pain series, the follow-ups, and a save only for what changed.
+    the follow-ups, the patient's pain series (read again whole in the rare case below), and a
+    save only for what changed.
 
     Baseline: the latest pain intensity at or before the procedure. A follow-up's measurement:
     its linked assessment, else the first pain intensity inside its window.
@@ -838,14 +839,21 @@ def outcomes_refresh(records: Sequence[ProcedureRecord]) -> None:
     api = _pain_api()
     if api is None or not records:
         return
-    # Oldest first, from the latest score before the earliest procedure (its baseline) on.
-    series = api.pain_intensity_series(
-        records[0].plan.patient, since=min(record.performed_at for record in records)
-    )
-    linked = {point.assessment_code: point for point in series}
     follow_ups: dict[int, list[FollowUp]] = {record.pk: [] for record in records}
     for follow_up in FollowUp.objects.filter(record__in=records).order_by("day", "id"):
         follow_ups[follow_up.record_id].append(follow_up)  # type: ignore[index]
+    # Oldest first, from the latest score before the earliest procedure (its baseline) on. An
+    # assessment recorded for a follow-up but dated before that (backdated, or mistyped) is not
+    # in it: then the whole series is read, as it always was before.
+    patient = records[0].plan.patient
+    series = api.pain_intensity_series(
+        patient, since=min(record.performed_at for record in records)
+    )
+    linked = {point.assessment_code: point for point in series}
+    wanted = {f.assessment_code for fs in follow_ups.values() for f in fs if f.assessment_code}
+    if not wanted <= linked.keys():
+        series = api.pain_intensity_series(patient)
+        linked = {point.assessment_code: point for point in series}
     for record in records:
         baseline = next((p for p in reversed(series) if p.at <= record.performed_at), None)
         _measure(record, ("baseline_pain", "baseline_at", "baseline_source"), baseline)

@@ -212,6 +212,33 @@ def test_recording_the_follow_up_assessment_completes_it(clinician: User, now: A
     assert response.points[0].reduction == Decimal("62.5")
 
 
+def test_a_follow_up_assessment_dated_before_the_procedure_still_measures_it(
+    clinician: User, now: Any
+) -> None:
+    # Backdated or mistyped: the follow-up is measured by the assessment recorded for it,
+    # wherever its date falls (saving reads a shorter pain series, which must still hold it).
+    patient = make_patient(by=clinician)
+    record_assessment(patient, by=clinician, at=NOW - dt.timedelta(days=1), instruments=nrs(8))
+    record = perform(clinician, patient)
+    follow_up = record.follow_ups.get(day=1)
+    now.move_to(NOW + dt.timedelta(days=1))
+
+    linked = record_assessment(
+        patient,
+        by=clinician,
+        at=NOW - dt.timedelta(days=5),
+        instruments=nrs(3),
+        context="post_procedure",
+        follow_up_code=follow_up.code,
+    )
+
+    follow_up.refresh_from_db()
+    assert follow_up.assessment_code == linked.code
+    assert (follow_up.pain, follow_up.pain_at) == (Decimal(3), linked.assessed_at)
+    record.refresh_from_db()
+    assert record.baseline_pain == Decimal(8)
+
+
 def test_an_assessment_for_a_follow_up_already_done_is_refused(clinician: User) -> None:
     patient = make_patient(by=clinician)
     follow_up = perform(clinician, patient).follow_ups.get(day=1)
