@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import caches
 from django.test import Client, override_settings
@@ -25,6 +27,15 @@ def test_healthz_answers_503_when_redis_does_not_respond() -> None:
     caches["default"].close()
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "redis": "unavailable"}
+
+
+def test_pages_name_the_clinic_icon_and_it_is_served(clinician: User) -> None:
+    page = client_for(clinician).get("/").content.decode()
+    link = re.search(r'<link rel="icon" href="(/static/favicon[.\w]*\.svg)" type="image/svg', page)
+    assert link is not None
+    icon = client_for(clinician).get(link.group(1))
+    assert icon.status_code == 200
+    assert b"<svg" in b"".join(icon.streaming_content)  # type: ignore[attr-defined]
 
 
 def test_an_unknown_address_shows_the_404_page_in_the_apps_layout(clinician: User) -> None:
