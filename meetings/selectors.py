@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from clinic.accounts.models import Discipline, User
+from clinic.accounts.models import DISPLAY_NAME_FIELDS, Discipline, User
 from clinic.accounts.roles import Role
 from clinic.lib.timeline import TimelineEvent
 from meetings import sources
@@ -143,7 +143,7 @@ BRIEF_FIELDS = (
     *(
         f"{person}__{name}"
         for person in ("presenter", "proposed_by")
-        for name in ("title", "first_name", "last_name", "username")
+        for name in DISPLAY_NAME_FIELDS
     ),
 )
 

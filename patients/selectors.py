@@ -30,7 +30,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from pghistory.models import Events
 
-from clinic.accounts.models import User
+from clinic.accounts.models import DISPLAY_NAME_FIELDS, User
 from clinic.accounts.roles import Role
 from clinic.lib.policy import SignInPolicy
 from patients import opioids
@@ -97,7 +97,7 @@ def _set_similarity_threshold() -> None:
 PATIENT_LIST_FIELDS = (
     *("code", "given_name", "family_name", "mrn", "date_of_birth", "status", "restricted"),
     *("updated_at", "primary_clinician"),
-    *(f"primary_clinician__{name}" for name in ("title", "first_name", "last_name", "username")),
+    *(f"primary_clinician__{name}" for name in DISPLAY_NAME_FIELDS),
 )
 
 

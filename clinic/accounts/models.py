@@ -25,6 +25,10 @@ class Discipline(models.TextChoices):
     ADMINISTRATION = "administration", _("Administration")
 
 
+# What `User.display_name` reads: a query that shows people by name needs only these.
+DISPLAY_NAME_FIELDS = ("title", "first_name", "last_name", "username")
+
+
 class StaffQuerySet(models.QuerySet["User"]):
     def active(self) -> StaffQuerySet:
         return self.filter(is_active=True)
@@ -35,7 +39,7 @@ class StaffQuerySet(models.QuerySet["User"]):
     def names_only(self) -> StaffQuerySet:
         """Just what a staff list shows of each person (their name and code): the filters'
         lists of a hundred people read no password hashes, dates or phone numbers."""
-        return self.only("id", "code", "username", "title", "first_name", "last_name")
+        return self.only("id", "code", *DISPLAY_NAME_FIELDS)
 
 
 class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[misc]
