@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from clinic.lib.template_library import day, day_time, iso, reverse_in_rows
@@ -98,14 +98,15 @@ def patient_rows(context: Any, patients: Iterable[Any]) -> SafeString:
     """The patient list's rows (a page of 25, after every keystroke of a search), written in one
     pass: through the template language each row took some 100 µs. Escaped by format_html."""
     restricted = format_html(' <span class="badge text-bg-info">{}</span>', gettext("restricted"))
-    rows = []
-    for patient in patients:
-        url = reverse_in_rows(context.render_context, "patients:patient-detail", code=patient.code)
-        clinician = patient.primary_clinician
-        updated = timezone.localtime(patient.updated_at)
-        rows.append(
-            format_html(
-                _PATIENT_ROW,
+
+    def cells() -> Iterator[tuple[Any, ...]]:
+        for patient in patients:
+            url = reverse_in_rows(
+                context.render_context, "patients:patient-detail", code=patient.code
+            )
+            clinician = patient.primary_clinician
+            updated = timezone.localtime(patient.updated_at)
+            yield (
                 url,
                 patient.listing_name,
                 restricted if patient.restricted else "",
@@ -118,5 +119,5 @@ def patient_rows(context: Any, patients: Iterable[Any]) -> SafeString:
                 iso(updated),
                 day(updated),
             )
-        )
-    return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)
+
+    return format_html_join("\n", _PATIENT_ROW, cells())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django import template
 from django.template.context import RenderContext
@@ -44,21 +45,21 @@ def reminder_rows(context: template.Context, reminders: Iterable[Reminder]) -> S
     render_context: RenderContext = context.render_context
     urgent = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("urgent"))
     note = '<div class="small text-secondary">{}</div>\n'
-    rows = []
-    for reminder in reminders:
-        due = timezone.localtime(reminder.due_at)
-        sent = ""
-        if reminder.sent_at:
-            at = date_format(timezone.localtime(reminder.sent_at), "j M H:i")
-            sent = format_html(note, gettext("sent %(at)s") % {"at": at})
-        error = ""
-        if reminder.last_error:
-            short = Truncator(reminder.last_error).chars(120)
-            error = format_html('<span title="{}">{}</span>', reminder.last_error, short)
-        rows.append(
-            format_html(
-                _ROW,
-                mark_safe(' class="table-danger"') if reminder.status == "failed" else "",
+    failed_row = mark_safe(' class="table-danger"')
+
+    def cells() -> Iterator[tuple[Any, ...]]:
+        for reminder in reminders:
+            due = timezone.localtime(reminder.due_at)
+            sent = ""
+            if reminder.sent_at:
+                at = date_format(timezone.localtime(reminder.sent_at), "j M H:i")
+                sent = format_html(note, gettext("sent %(at)s") % {"at": at})
+            error = ""
+            if reminder.last_error:
+                short = Truncator(reminder.last_error).chars(120)
+                error = format_html('<span title="{}">{}</span>', reminder.last_error, short)
+            yield (
+                failed_row if reminder.status == ReminderStatus.FAILED else "",
                 iso(due),
                 day_time(due),
                 reminder.kind_label,
@@ -78,8 +79,8 @@ def reminder_rows(context: template.Context, reminders: Iterable[Reminder]) -> S
                 error,
                 _actions(render_context, reminder),
             )
-        )
-    return mark_safe("\n".join(rows))  # noqa: S308 (each row built by format_html)
+
+    return format_html_join("\n", _ROW, cells())
 
 
 def _actions(render_context: RenderContext, reminder: Reminder) -> SafeString | str:
