@@ -19,6 +19,7 @@ shows on hover, in place of pygal's script tooltips.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +27,12 @@ from decimal import Decimal
 from typing import Any
 
 import pygal
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 # pygal appends an import hook for its map plugins (`pygal.maps.*`) that has no `find_spec`, so
 # every later import that the other finders miss raises an ImportWarning (an error in the tests).
@@ -44,6 +46,11 @@ sys.meta_path[:] = [
 MAX_DOTS = 80
 WIDTH = 960
 LABEL_WIDTH = 5  # characters of every y label, so the three panels' plot areas line up
+# Drawn panels, kept in each process (settings.CACHES): raise the version when the drawing code
+# changes what the same values look like, so no drawing of the old code is served.
+DRAWINGS_CACHE = "drawings"
+DRAWING_VERSION = 1
+DRAWING_SECONDS = 15 * 60
 
 # Series keys: each has its colour in assessments-chart.css (`.series--<key>`, `.swatch--<key>`).
 SERIES_KEYS = frozenset(
@@ -209,7 +216,39 @@ def render_panel(
     ticks: Sequence[dt.datetime],
     value_format: Callable[[Any], str],
 ) -> SafeString:
-    """One panel as inline SVG, styled by assessments-chart.css."""
+    """One panel as inline SVG, styled by assessments-chart.css.
+
+    Drawing is a pure function of the panel's values, the axis and the language, and pygal takes
+    some 25 ms over a panel. So the SVG is kept in each process under a digest of all of those
+    (the key below): a chart whose data did not change is not drawn again, and any change (a
+    new score, an edit, another day's axis) is a new key, so a kept drawing is never stale.
+    """
+    inputs = (
+        DRAWING_VERSION,
+        get_language(),
+        f"{value_format.__module__}.{value_format.__qualname__}",
+        (panel.slug, panel.title, panel.low, panel.high, panel.height, panel.unit),
+        [
+            (s.key, s.label, s.line, s.dots, s.interrupted, s.tooltip, list(s.points))
+            for s in panel.series
+        ],
+        (start, end, list(ticks)),
+    )
+    key = "story-panel:" + hashlib.sha256(repr(inputs).encode()).hexdigest()
+    drawings = caches[DRAWINGS_CACHE]
+    svg = drawings.get(key)
+    if svg is None:
+        svg = _draw(panel, (start, end, ticks), value_format)
+        drawings.set(key, svg, DRAWING_SECONDS)
+    return mark_safe(svg)  # noqa: S308 - pygal's own SVG, values formatted by us
+
+
+def _draw(
+    panel: Panel,
+    axis: tuple[dt.datetime, dt.datetime, Sequence[dt.datetime]],
+    value_format: Callable[[Any], str],
+) -> str:
+    start, end, ticks = axis
     span = end - start
     chart = pygal.DateTimeLine(
         width=WIDTH,
@@ -246,7 +285,7 @@ def render_panel(
     if not panel.series:
         # An empty panel still draws its axes, so the three panels line up.
         chart.add("", [(start, None)])
-    return mark_safe(chart.render())  # noqa: S308 - pygal's own SVG, values formatted by us
+    return str(chart.render())
 
 
 def markers(events: Iterable[Any], *, low: float, high: float) -> list[Series]:

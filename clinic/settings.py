@@ -152,6 +152,14 @@ CACHES = {
     # Page fragments that hold no patient data and change only with a deployment (the
     # navigation links of each role set): kept in each process, so no page waits on Redis.
     "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Drawn figures (the story chart's SVG panels), each under a digest of everything it is
+    # drawn from, so none is ever stale. They show patient data, so they stay in the process
+    # that drew them (never in Redis) and only for a while; a few hundred at most.
+    "drawings": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "drawings",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from decimal import Decimal
@@ -165,3 +166,48 @@ def test_sides_are_the_patients_on_both_figures() -> None:
     assert back_right.centre[0] > bodymap.FIGURE_WIDTH / 2
     assert bodymap.region_label("back_lumbar_spine") == "Lumbar spine (back)"
     assert bodymap.region_label("unknown") == "unknown"
+
+
+# --- drawn once, never stale ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def pygal_draws(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each panel pygal draws, with no drawing kept from an earlier test."""
+    from django.core.cache import caches
+
+    caches[chart.DRAWINGS_CACHE].clear()
+    draws: list[object] = []
+    original = chart.pygal.DateTimeLine.render
+
+    def counted(self: object, *args: object, **kwargs: object) -> object:
+        draws.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(chart.pygal.DateTimeLine, "render", counted)
+    return draws
+
+
+def test_a_figure_whose_values_did_not_change_is_not_drawn_again(
+    pygal_draws: list[object],
+) -> None:
+    first = render(story_of())
+    again = render(story_of())  # the same values (a new Story object, as on a new request)
+
+    assert again == first
+    assert len(pygal_draws) == 3  # three panels, drawn for the first request only
+
+
+def test_a_changed_score_is_drawn_at_once(pygal_draws: list[object]) -> None:
+    story = story_of()
+    before = render(story)
+    story.rows[1] = dataclasses.replace(story.rows[1], pain=Decimal(9))
+
+    after = render(story)
+
+    # On 19 Jan the pain was 5, as was the interference; now the pain is 9.
+    assert before.count("<title>19 Jan 2026 09:30:     5</title>") == 2
+    assert after.count("<title>19 Jan 2026 09:30:     5</title>") == 1
+    assert "<title>19 Jan 2026 09:30:     9</title>" in after
+    # Only the pain panel's values changed: the other two panels are the drawings kept.
+    assert len(pygal_draws) == 4
