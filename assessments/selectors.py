@@ -359,13 +359,15 @@ def patients_with_worsening_pain(
     limit: int = 25,
     within_days: int | None = 90,
     exclude: Collection[int] = (),
+    fields: Sequence[str] = (),
 ) -> list[WorseningPain]:
     """Patients `user` may open whose pain is worsening, most recent first (one query).
 
     Worsening: pain intensity ≥ 7 on the two latest assessments, or a rise of 2 points or 30 %
     from the previous one. Only active patients, and only when the latest assessment is at
     most `within_days` old (older news is no longer actionable; None looks at all). Patients
-    whose ids are in `exclude` are left out (an agenda's cases already listed).
+    whose ids are in `exclude` are left out (an agenda's cases already listed). Each patient
+    comes with their primary clinician, or with only `fields` when those are given.
     """
     scored = Assessment.objects.current().filter(pain_intensity__isnull=False)
     same_patient = scored.filter(patient_id=OuterRef("pk"))
@@ -436,9 +438,9 @@ def patients_with_worsening_pain(
             previous_source=before("pain_source"),
             previous_code=before("code"),
         )
-        .select_related("primary_clinician")
         .order_by("-latest_at", "-latest_id")
     )
+    ranked = ranked.only(*fields) if fields else ranked.select_related("primary_clinician")
     rows = []
     for patient in ranked[:limit]:
         latest = PainPoint(

@@ -221,18 +221,6 @@ REASON_PRIORITY = [
 SUGGESTIONS_PER_REASON = 15
 
 
-# What a suggestion reads of its patient: the name and code it shows, the referral it reports.
-SUGGESTED_PATIENT_FIELDS = (
-    "id",
-    "code",
-    "given_name",
-    "family_name",
-    "restricted",
-    "referral_date",
-    "referral_source",
-)
-
-
 def suggestion_window(meeting: Meeting) -> tuple[dt.date, dt.date]:
     """From the last meeting held (or a week before) to this meeting's day."""
     day = timezone.localdate(meeting.starts_at)
@@ -250,14 +238,20 @@ def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
     )
     # A suggestion shows the patient's name and links to the chart: the other columns of 300
     # patient rows would be read and converted for nothing.
-    visible = visible_patients(user).exclude(pk__in=listed).only(*SUGGESTED_PATIENT_FIELDS)
+    visible = visible_patients(user).exclude(pk__in=listed).only(*sources.PATIENT_FIELDS)
     limit = SUGGESTIONS_PER_REASON
     today = timezone.localdate()
     found = [
         *sources.new_referrals(visible, since=since, until=day, limit=limit),
         *sources.plans_awaiting_approval(visible, limit=limit),
         *sources.follow_ups_due(visible, by_day=day + FOLLOW_UP_HORIZON, limit=limit),
-        *sources.worsening_pain(user, since=since, today=today, exclude=listed, limit=limit),
+        *sources.worsening_pain(
+            user,
+            since=since,
+            today=today,
+            exclude=listed,
+            limit=limit,
+        ),
         *sources.self_harm_flags(visible, since=since, limit=limit),
         *sources.devices_due(visible, by_day=day + DEVICE_HORIZON, limit=limit),
     ]

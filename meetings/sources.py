@@ -48,6 +48,19 @@ CHART_WIDTH = 520
 CHART_HEIGHT = 200
 
 
+# What a suggestion reads of its patient: the name and code it shows, the referral it reports
+# (the other columns of some ninety patient rows would be read and converted for nothing).
+PATIENT_FIELDS = (
+    "id",
+    "code",
+    "given_name",
+    "family_name",
+    "restricted",
+    "referral_date",
+    "referral_source",
+)
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """A case the agenda could hold, and why."""
@@ -124,6 +137,10 @@ def devices_due(visible: QuerySet[Patient], *, by_day: dt.date, limit: int) -> l
         .filter(patient__in=visible)
         .select_related(None)
         .select_related("patient")
+        .only(
+            *("kind", "next_refill_due", "next_battery_check_due", "patient"),
+            *(f"patient__{name}" for name in PATIENT_FIELDS),
+        )
     )
     return [
         Suggestion(
@@ -150,6 +167,10 @@ def plans_awaiting_approval(visible: QuerySet[Patient], *, limit: int) -> list[S
     plans = (
         ProcedurePlan.objects.filter(status=PlanStatus.AWAITING_MDT, patient__in=visible)
         .select_related("patient", "procedure_type")
+        .only(
+            *("code", "stage", "planned_date", "patient", "procedure_type__name"),
+            *(f"patient__{name}" for name in PATIENT_FIELDS),
+        )
         .order_by("planned_date", "id")
     )[:limit]
     return [
@@ -202,12 +223,21 @@ def follow_ups_due(visible: QuerySet[Patient], *, by_day: dt.date, limit: int) -
 
 
 def worsening_pain(
-    user: Any, *, since: dt.date, today: dt.date, exclude: Collection[int], limit: int
+    user: Any,
+    *,
+    since: dt.date,
+    today: dt.date,
+    exclude: Collection[int],
+    limit: int,
 ) -> list[Suggestion]:
     from assessments import selectors as assessment_selectors
 
     rows = assessment_selectors.patients_with_worsening_pain(
-        user=user, limit=limit, within_days=max((today - since).days, 14), exclude=exclude
+        user=user,
+        limit=limit,
+        within_days=max((today - since).days, 14),
+        exclude=exclude,
+        fields=PATIENT_FIELDS,
     )
     return [
         Suggestion(

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import template
 from django.core.cache import cache
+from django.template.defaulttags import CsrfTokenNode
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import get_language, gettext
 
 from clinic.accounts.roles import Role
+from clinic.lib.template_library import reverse_in_rows
 from meetings import selectors
 
 register = template.Library()
@@ -92,3 +97,60 @@ def meeting_home_cards(context: dict[str, Any]) -> dict[str, Any]:
     coordinator = user.has_role(Role.COORDINATOR)
     cards = selectors.home_cards(user, coordinator=coordinator)
     return {"cards": cards, "coordinator": coordinator, "today": timezone.localdate()}
+
+
+_SUGGESTION_ROW = """<li class="list-group-item" data-testid="suggestion">
+    <div class="d-flex gap-2 align-items-start">
+      <div class="me-auto">
+        <a href="{}">{}</a>
+        <div class="suggestion-reasons">{}</div>
+        <div class="small text-secondary">{}</div>
+      </div>
+      <form method="post" action="{}">{}
+        <input type="hidden" name="patient" value="{}">
+        <input type="hidden" name="reason" value="{}">
+        <input type="hidden" name="detail" value="{}">{}
+        <button class="btn btn-sm btn-outline-primary" type="submit" aria-label="{}">{}</button>
+      </form>
+    </div>
+  </li>"""
+
+
+@register.simple_tag(takes_context=True)
+def suggestion_rows(context: Any, meeting: Any, cases: Iterable[Any]) -> SafeString:
+    """The suggested cases, each with its one-click Add, written in one pass (up to 90 rows,
+    each a form: through the template language they took some 15 ms). Escaped by format_html;
+    the detail is cut to the 300 characters the agenda item keeps."""
+    add_url = reverse("meetings:item-add", kwargs={"code": meeting.code})
+    csrf = CsrfTokenNode().render(context)  # what {% csrf_token %} writes, once for all rows
+    add = gettext("Add")
+
+    def cells() -> Iterator[tuple[Any, ...]]:
+        for case in cases:
+            patient = case.patient
+            name = patient.listing_name
+            detail = case.detail
+            plan = case.plan_code
+            chart = reverse_in_rows(
+                context.render_context, "patients:patient-detail", code=patient.code
+            )
+            yield (
+                chart,
+                name,
+                format_html_join(
+                    "",
+                    '<span class="badge text-bg-light border me-1">{}</span>',
+                    ((suggestion.reason_label,) for suggestion in case.suggestions),
+                ),
+                detail,
+                add_url,
+                csrf,
+                patient.code,
+                case.primary.reason,
+                Truncator(detail).chars(300),
+                format_html('<input type="hidden" name="plan" value="{}">', plan) if plan else "",
+                gettext("Add %(name)s to the agenda") % {"name": name},
+                add,
+            )
+
+    return format_html_join("\n  ", _SUGGESTION_ROW, cells())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from typing import Any
 
 import pytest
@@ -196,6 +198,50 @@ def test_without_javascript_the_suggestions_are_a_page_that_adds_to_the_agenda(
     )
     assert added["Location"] == f"{agenda_url(meeting)}#suggestions"
     assert meeting.items.get().patient == world["flagged"]
+
+
+def test_each_suggested_case_is_a_form_that_adds_it_as_shown(coordinator: Any) -> None:
+    world = _suggested_world(coordinator)
+    typed = make_patient(
+        by=world["clinician"],
+        given_name='<b>Ann</b> "Q"',
+        family_name="O'Hare",
+        referral_date=timezone.localdate() - dt.timedelta(days=1),
+        referral_source="<script>alert(1)</script>",
+    )
+    meeting = make_meeting(coordinator)
+    client = client_for(coordinator, enforce_csrf_checks=True)
+
+    body = client.get(suggestions_url(meeting), headers=HTMX).content.decode()
+
+    # What staff typed is shown as text, never as markup.
+    assert "<script>alert(1)" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "O&#x27;HARE, &lt;b&gt;Ann&lt;/b&gt; &quot;Q&quot;" in body
+    rows = re.findall(r'<li class="list-group-item" data-testid="suggestion">.*?</li>', body, re.S)
+    assert len(rows) == 6
+    plan_row = next(row for row in rows if 'name="plan"' in row)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', plan_row))
+    assert set(fields) == {"csrfmiddlewaretoken", "patient", "reason", "detail", "plan"}
+    assert f'href="/patients/{fields["patient"]}/"' in plan_row
+    action = re.search(r'<form method="post" action="([^"]+)">', plan_row)
+    assert action is not None
+
+    # Over HTTPS, Django checks that a form is posted from this site (as the browser says).
+    added = client.post(
+        html.unescape(action.group(1)),
+        {name: html.unescape(value) for name, value in fields.items()},
+        headers={"Host": "testserver", "Referer": f"https://testserver{suggestions_url(meeting)}"},
+    )
+
+    assert added.status_code == 302
+    item = AgendaItem.objects.get(meeting=meeting)
+    assert (item.patient, item.reason, item.plan_code) == (
+        world["plan"].patient,
+        ItemReason.PROCEDURE_APPROVAL,
+        world["plan"].code,
+    )
+    assert item.reason_detail == html.unescape(fields["detail"])
+    assert typed.pk != item.patient.pk
 
 
 def test_suggestions_are_for_coordinators_only(clinician: Any) -> None:
