@@ -480,9 +480,15 @@ class Chart:
     today: dt.date
 
 
-def _entries(queryset: QuerySet[Any]) -> list[Any]:
-    # Who entered a line in error is shown beside it; who created it is not (that is in history).
-    return list(queryset.select_related("entered_in_error_by"))
+def _name_who_entered_in_error(sections: Iterable[Section]) -> None:
+    """Who entered a shown line in error is named beside it (who created it is not: that is in
+    the history). Lines in error are few: their people are read in one query, and only when the
+    chart shows such lines, instead of joining the staff table to every section's query."""
+    shown = [entry for section in sections for entry in section.entries if entry.in_error]
+    ids = {entry.entered_in_error_by_id for entry in shown} - {None}
+    people = User.objects.names_only().in_bulk(ids) if ids else {}
+    for entry in shown:
+        entry.entered_in_error_by = people.get(entry.entered_in_error_by_id)
 
 
 def patient_chart(
@@ -490,13 +496,13 @@ def patient_chart(
 ) -> Chart:
     """Everything the chart shows, in a fixed number of queries (see tests/patients)."""
     today = today or timezone.localdate()
-    diagnoses = _entries(patient.diagnoses.all())
-    events = _entries(patient.oncology_events.all())
-    medications = _entries(patient.medications.select_related("drug"))
-    recent = _entries(patient.lab_results.all()[:RECENT_LABS])
+    diagnoses = list(patient.diagnoses.all())
+    events = list(patient.oncology_events.all())
+    medications = list(patient.medications.select_related("drug"))
+    recent = list(patient.lab_results.all()[:RECENT_LABS])
     latest = latest_labs(patient)
     lab_count = next(iter(latest.values())).current_total if latest else 0
-    allergies = _entries(patient.allergies.all())
+    allergies = list(patient.allergies.all())
     header = build_header(
         patient,
         diagnoses=diagnoses,
@@ -510,7 +516,7 @@ def patient_chart(
         m for m in medications if m.in_error or m.stopped_on is None or m.stopped_on >= today
     ]
     past = [m for m in medications if not m.in_error and m not in current]
-    return Chart(
+    chart = Chart(
         patient=patient,
         header=header,
         care_team=care_team_of(patient) if patient.restricted else [],
@@ -522,11 +528,23 @@ def patient_chart(
         recent_labs=Section("lab-result", recent, show_in_error),
         lab_count=lab_count,
         allergies=Section("allergy", allergies, show_in_error),
-        goals=Section("goal", _entries(patient.goals.all()), show_in_error),
-        devices=Section("device", _entries(patient.devices.all()), show_in_error),
+        goals=Section("goal", list(patient.goals.all()), show_in_error),
+        devices=Section("device", list(patient.devices.all()), show_in_error),
         mme_by_medication={line.medication.pk: line for line in header.mme.lines},
         today=today,
     )
+    _name_who_entered_in_error(
+        (
+            chart.diagnoses,
+            chart.oncology_events,
+            chart.current_medications,
+            chart.recent_labs,
+            chart.allergies,
+            chart.goals,
+            chart.devices,
+        )
+    )
+    return chart
 
 
 # --- for the procedure safety checks (procedures app) --------------------------------------------

@@ -11,6 +11,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from clinic.accounts.models import User
 from clinic.audit.models import AccessAction, AccessLog
@@ -250,6 +251,7 @@ def test_a_table_row_in_error_is_struck_through_except_its_note(
     rows = shown.split("<tr")
     struck = [row for row in rows if 'class="text-secondary entry-in-error"' in row]
     assert len(struck) == 1 and "Oxycodone" in struck[0] and "Wrong strength" in struck[0]
+    assert f"Wrong strength — {escape(clinician.display_name)}, " in struck[0]  # who, and when
     assert str(kept.code) in "".join(row for row in rows if row not in struck)
 
 
