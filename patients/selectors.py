@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.search import TrigramStrictWordSimilarity, TrigramWordSimilarity
-from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     Case,
     Count,
@@ -82,9 +82,12 @@ _ORDERINGS = {
 }
 
 
-def _set_similarity_threshold() -> None:
-    # The `%>>` operator (which the GIN trigram index serves) compares against this setting; a
-    # session setting, so it holds for the queries of this request on this connection.
+def set_similarity_threshold(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """On each new database connection (the `connection_created` signal, see apps.py): the `%>>`
+    operator, which the GIN trigram index serves, compares against this session setting. Set
+    once per connection, not in each search (connections live for many requests)."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, false)",
@@ -125,7 +128,6 @@ def patient_search(
     mrn = query.strip().upper()
     if not (words or mrn):
         return patients.order_by(*_ORDERINGS.get(sort, _ORDERINGS[SearchSort.NAME]))
-    _set_similarity_threshold()
     # Every word of the query must be part of the name or close to one of its words.
     name_matches = Q()
     for word in words.split():
