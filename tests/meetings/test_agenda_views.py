@@ -384,6 +384,40 @@ def test_a_restricted_record_shows_without_details_and_is_not_logged(clinician: 
     assert secret.code not in logged and len(logged) == 1
 
 
+def test_the_agenda_rows_hide_a_restricted_case_and_show_typed_text_as_text(
+    coordinator: Any,
+) -> None:
+    owner = clinician_user()
+    secret = make_patient(
+        by=owner, primary_clinician=owner, restricted=True, care_team=[owner], family_name="Hidden"
+    )
+    meeting = make_meeting(coordinator, deadline=timezone.now() - dt.timedelta(hours=1))
+    shown = add_case(meeting, coordinator, make_patient(family_name="O'Neil"), question="<b>Block?")
+    hidden = add_case(meeting, owner, secret, question="Private question")
+
+    body = client_for(coordinator).get(agenda_url(meeting)).content.decode()
+
+    rows = re.findall(r'<li class="list-group-item d-flex gap-2" id="item-.*?</li>', body, re.S)
+    assert [f'id="item-{shown.code}"' in rows[0], f'id="item-{hidden.code}"' in rows[1]] == [
+        True,
+        True,
+    ]
+    visible, restricted = rows
+    # The coordinator's own case: name, question (as text), late, no presenter, its links.
+    assert "O&#x27;NEIL, Test" in visible and "&lt;b&gt;Block?" in visible
+    assert "<b>Block" not in body
+    assert 'text-bg-warning">late</span>' in visible and "No presenter yet" in visible
+    assert 'value="up" disabled aria-label="Move O&#x27;NEIL, Test up"' in visible
+    assert 'value="down" aria-label="Move O&#x27;NEIL, Test down"' in visible
+    edit = reverse("meetings:item-edit", kwargs={"code": meeting.code, "item": shown.code})
+    assert f'href="{edit}"' in visible
+    # A restricted record the coordinator may not open: its reason and place only.
+    assert "Restricted record" in restricted
+    assert "Hidden" not in body and "Private question" not in body and str(secret.code) not in body
+    assert 'value="down" disabled aria-label="Move down"' in restricted
+    assert "item-edit" not in restricted and "/edit/" not in restricted
+
+
 def test_viewing_an_agenda_logs_each_patient_in_one_insert(coordinator: Any) -> None:
     meeting = make_meeting(coordinator)
     patients = [add_case(meeting, coordinator).patient for _ in range(4)]
@@ -393,9 +427,25 @@ def test_viewing_an_agenda_logs_each_patient_in_one_insert(coordinator: Any) -> 
 
     inserts = [q for q in queries if "audit_accesslog" in q["sql"] and "INSERT" in q["sql"]]
     assert len(inserts) == 1
-    rows = AccessLog.objects.filter(object_code=meeting.code)
-    assert {row.patient_code for row in rows} == {p.code for p in patients}
-    assert {row.action for row in rows} == {AccessAction.VIEW}
+    rows = list(AccessLog.objects.filter(object_code=meeting.code).order_by("id"))
+    # One row per patient, in the agenda's order, each saying who, what, where and when.
+    assert [row.patient_code for row in rows] == [p.code for p in patients]
+    first = rows[0]
+    assert (first.actor, first.actor_label, first.action) == (
+        coordinator,
+        coordinator.username,
+        AccessAction.VIEW,
+    )
+    assert (first.object_type, first.path, first.flagged) == (
+        "meetings.meeting",
+        agenda_url(meeting),
+        False,
+    )
+    assert first.ip == "127.0.0.1" and first.request_id is not None
+    assert abs(first.at - timezone.now()) < dt.timedelta(minutes=1)
+    assert {(r.at, r.request_id, r.actor_id) for r in rows} == {
+        (first.at, first.request_id, first.actor_id)
+    }
 
 
 def _agenda_with(cases: int, coordinator: Any) -> Meeting:
