@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextChoices
+from django.db.models import Count, Q, QuerySet, TextChoices
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,7 +32,7 @@ from meetings.models import (
     MeetingStatus,
 )
 from patients import selectors as patient_selectors
-from patients.access import visible_patients
+from patients.access import visible_among, visible_patients
 from patients.models import Patient
 
 # How far ahead the suggestions look for follow-ups and device refills due.
@@ -140,6 +140,7 @@ BRIEF_FIELDS = (
     *("code", "meeting_id", "status", "reason", "reason_detail", "question", "late"),
     *("decision_kind", "summary_frozen_at", "created_at"),
     *("patient__code", "patient__given_name", "patient__family_name", "patient__mrn"),
+    *("patient__restricted", "patient__primary_clinician_id"),  # who may open it
     *(
         f"{person}__{name}"
         for person in ("presenter", "proposed_by")
@@ -148,17 +149,12 @@ BRIEF_FIELDS = (
 )
 
 
-def _items(meeting: Meeting, *, brief: bool = False, viewer: Any = None) -> list[AgendaItem]:
+def _items(meeting: Meeting, *, brief: bool = False) -> list[AgendaItem]:
     items = meeting.items.order_by("order", "id")
     if brief:
         items = items.select_related("patient", "presenter", "proposed_by").only(*BRIEF_FIELDS)
     else:
         items = items.select_related("patient", "presenter", "proposed_by", "decided_by")
-    if viewer is not None:
-        # Whether the viewer may open each case's patient, in the same query.
-        items = items.annotate(
-            patient_visible=Exists(visible_patients(viewer).filter(pk=OuterRef("patient_id")))
-        )
     return list(items)
 
 
@@ -169,15 +165,17 @@ def agenda(
 
     `brief`: only what the agenda page lists (BRIEF_FIELDS); any other field of an item, its
     patient or its people costs a query each."""
-    items = _items(meeting, brief=brief, viewer=user)
+    items = _items(meeting, brief=brief)
+    # Whether the viewer may open each case's patient (a query more only for restricted
+    # records that are not the viewer's own).
+    visible = visible_among(user, (item.patient for item in items))
     actions: dict[int, list[ActionItem]] = {}
     if with_actions:
         for action in meeting.actions.select_related("owner").order_by("due_date", "id"):
             actions.setdefault(action.agenda_item_id or 0, []).append(action)
     rows, proposed, removed = [], [], 0
     for item in items:
-        visible = item.patient_visible  # type: ignore[attr-defined]  # annotated by _items
-        row = AgendaRow(item, visible, actions.get(item.pk, []))
+        row = AgendaRow(item, item.patient_id in visible, actions.get(item.pk, []))
         if item.status == ItemStatus.REMOVED:
             removed += 1
         elif item.status == ItemStatus.PROPOSED:

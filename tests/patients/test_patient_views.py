@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -286,6 +287,34 @@ def test_the_care_team_and_primary_clinician_open_a_restricted_record(
 
     assert client_for(member).get(detail_url(restricted)).status_code == 200
     assert client_for(clinician).get(detail_url(restricted)).status_code == 200
+
+
+def test_the_records_a_page_has_read_are_opened_by_the_same_rule_as_a_search(
+    restricted: Patient, clinician: User, django_assert_max_num_queries: Any
+) -> None:
+    from patients.access import visible_among, visible_patients
+    from patients.break_glass import break_glass
+
+    outsider = make_user(Role.CLINICIAN, username="outsider")
+    glass = make_patient(by=clinician, restricted=True, primary_clinician=clinician)
+    own = make_patient(
+        by=clinician, restricted=True, primary_clinician=outsider, care_team=[clinician]
+    )
+    ordinary = make_patient(by=clinician)
+    request = RequestFactory().get("/")
+    request.user = outsider
+    break_glass(request=request, patient_code=glass.code, reason="On call tonight, in A&E")
+    records = [restricted, glass, own, ordinary]
+
+    for user in (outsider, clinician, User.objects.get(username="member")):
+        expected = set(visible_patients(user).values_list("pk", flat=True))
+        with django_assert_max_num_queries(1):
+            opened = visible_among(user, records)
+        assert opened == expected & {p.pk for p in records}
+    assert visible_among(outsider, records) == {glass.pk, own.pk, ordinary.pk}
+    with django_assert_max_num_queries(0):  # nothing restricted to ask about
+        assert visible_among(outsider, [ordinary, own]) == {ordinary.pk, own.pk}
+    assert visible_among(make_user(Role.ADMIN), records) == set()
 
 
 def test_an_unknown_patient_code_is_404(clinician: User) -> None:
