@@ -546,6 +546,8 @@ def timeline_events(patient: Any) -> list[TimelineEvent]:
             patient=patient, status=ItemStatus.DISCUSSED, meeting__status=MeetingStatus.CLOSED
         )
         .select_related("meeting")
+        # Not the item's frozen summary (some 10 kB of JSON each) nor the rest of the meeting.
+        .only("decision_kind", "meeting__code", "meeting__starts_at")
         .order_by("meeting__starts_at")
     )
     return [

@@ -832,6 +832,7 @@ def timeline_events(patient: Patient) -> list[Any]:
     events = (
         patient.oncology_events.current()
         .filter(kind__in=["chemotherapy", "radiotherapy"])
+        .only("patient", "kind", "occurred_on", "ended_on", "regimen", "cycle_number", "site")
         .order_by("occurred_on", "id")
     )
     chart_url = reverse("patients:patient-detail", kwargs={"code": patient.code})

@@ -491,8 +491,10 @@ def outcomes_report(
 
 def timeline_events(patient: Any) -> Iterable[TimelineEvent]:
     """Performed procedures on the patient's time axis (clinic/lib/timeline.py): one query."""
-    records = ProcedureRecord.objects.filter(plan__patient=patient).select_related(
-        "plan__procedure_type"
+    records = (
+        ProcedureRecord.objects.filter(plan__patient=patient)
+        .select_related("plan__procedure_type")
+        .only("performed_at", "plan__code", "plan__procedure_type__name")
     )
     return [
         TimelineEvent(

@@ -317,10 +317,27 @@ def test_opening_the_chart_is_logged(clinician: User, patient: Patient) -> None:
 
 
 def test_the_chart_runs_the_same_queries_with_1_or_60_assessments(clinician: User) -> None:
+    from tests.procedures.helpers import perform
+
     small = make_patient(by=clinician)
     large = make_patient(by=clinician)
     full_history(small, 1, by=clinician)
     full_history(large, 60, by=clinician)
+    # The time axis's markers too: each provider reads its events in one query, however many.
+    for patient, cycles in ((small, 1), (large, 8)):
+        for cycle in range(1, cycles + 1):
+            add_oncology_event(patient, cycle_number=cycle, occurred_on=dt.date(2025, 2, cycle))
+        add_oncology_event(
+            patient,
+            kind="radiotherapy",
+            site="T10",
+            occurred_on=dt.date(2025, 3, 1),
+            regimen="",
+            cycle_number=None,
+            cycle_length_days=None,
+        )
+    for _ in range(3):
+        perform(clinician, large)
     client = client_for(clinician)
 
     assert count_queries(client, chart_url(small)) == count_queries(client, chart_url(large))
