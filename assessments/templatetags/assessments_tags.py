@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from assessments import selectors
 from assessments.bodymap import region_label
@@ -46,6 +48,33 @@ def signed(value: Any) -> str:
     return "0"
 
 
+_ARROWS = {"up": "↑", "down": "↓"}
+
+
+@register.simple_tag
+def change_badge(change: Any) -> str:
+    """A score's change from the one before: an arrow and the signed difference, coloured and
+    spelt out (for screen readers) when clinically important; the earlier value on hover.
+    Written in one pass: the chart's score tiles and the lists show one on every row."""
+    if not change:
+        return ""
+    tone = change.tone
+    note = {
+        "worse": gettext("clinically important worsening"),
+        "better": gettext("clinically important improvement"),
+    }.get(tone, "")
+    return format_html(
+        '<span class="change{}" title="{}{}">{}&#8239;{}<span class="visually-hidden">{}</span>'
+        "</span>",
+        f" change--{tone}" if tone else "",
+        gettext("from %(previous)s") % {"previous": number(change.previous)},
+        f" — {note}" if note else "",
+        _ARROWS.get(change.direction, "→"),
+        signed(change.delta),
+        f" ({note})" if note else "",
+    )
+
+
 @register.filter
 def percent_change(change: Any) -> str:
     if change is None or not change.previous:
@@ -75,8 +104,6 @@ def get_item(mapping: Any, key: Any) -> Any:
 @register.filter
 def flag_label(flag: str, instrument: str) -> str:
     """`severe_nausea` → "Severe: nausea"; `self_harm` → "Item 9 above 0"."""
-    from django.utils.translation import gettext
-
     if flag == "self_harm":
         return gettext("Item 9 above 0")
     spec = INSTRUMENTS.get(instrument)
@@ -125,9 +152,8 @@ def story_rows(story: Any) -> str:
     the template language renders ten times slower than format_html."""
     from django.urls import reverse
     from django.utils.formats import date_format
-    from django.utils.html import format_html, format_html_join
+    from django.utils.html import format_html_join
     from django.utils.timezone import localtime
-    from django.utils.translation import gettext
 
     sources = {"nrs": "NRS", "bpi_average": gettext("BPI average")}
     contexts: dict[str, str] = {}

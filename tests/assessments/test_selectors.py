@@ -114,6 +114,45 @@ def test_pain_reads_run_one_query_each(patient: Patient, django_assert_num_queri
 
 
 @pytest.mark.parametrize(
+    ("instrument", "previous", "current", "badge"),
+    [
+        (
+            "nrs",
+            Decimal(4),
+            Decimal(7),
+            '<span class="change change--worse" title="from 4 — clinically important worsening">'
+            '↑&#8239;+3<span class="visually-hidden"> (clinically important worsening)</span>'
+            "</span>",
+        ),
+        (
+            "nrs",
+            Decimal("6.5"),
+            Decimal(4),
+            '<span class="change change--better" title="from 6.5 — clinically important '
+            'improvement">↓&#8239;\u22122.5<span class="visually-hidden"> (clinically important '
+            "improvement)</span></span>",
+        ),
+        (
+            "nrs",
+            Decimal(5),
+            Decimal(5),
+            '<span class="change" title="from 5">→&#8239;0<span class="visually-hidden"></span>'
+            "</span>",
+        ),
+    ],
+)
+def test_a_change_badge_says_which_way_by_how_much_and_whether_it_matters(
+    instrument: str, previous: Decimal, current: Decimal, badge: str
+) -> None:
+    from assessments.templatetags.assessments_tags import change_badge
+
+    change = selectors.change_of(instrument, current, previous, pain=True)
+
+    assert change_badge(change) == badge
+    assert change_badge(None) == ""  # no earlier score to compare with
+
+
+@pytest.mark.parametrize(
     ("previous", "current", "important"),
     [
         (Decimal(5), Decimal(7), True),  # 2 points
