@@ -104,6 +104,12 @@ PATIENT_LIST_FIELDS = (
 )
 
 
+def patient_list_rows() -> QuerySet[Patient]:
+    """Where a page of the patient list reads its rows by key, once `patient_search` has found
+    and ranked them (clinic.lib.pagination.KeyedPaginator)."""
+    return Patient.objects.select_related("primary_clinician").only(*PATIENT_LIST_FIELDS)
+
+
 def patient_search(
     *,
     user: Any,
@@ -118,8 +124,7 @@ def patient_search(
     words (pg_trgm strict word similarity, served by the GIN trigram index); an exact MRN ranks
     first, then the closest names. The rows carry PATIENT_LIST_FIELDS.
     """
-    fields = PATIENT_LIST_FIELDS
-    patients = visible_patients(user).select_related("primary_clinician").only(*fields)
+    patients = visible_patients(user).select_related("primary_clinician").only(*PATIENT_LIST_FIELDS)
     if status:
         patients = patients.filter(status=status)
     if clinician is not None:

@@ -110,7 +110,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         clinician=data.get("clinician"),
         sort=data.get("sort", ""),
     )
-    page = KeyedPaginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.patient_list_rows()
+    page = KeyedPaginator(patients, PAGE_SIZE, rows=rows).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": data.get("q", "")}
     # htmx (search as you type) swaps the results only; without JavaScript the form submits.
     template = "patients/patient_list.html"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Nobody pages through more than a thousand rows of a list: past that, one searches or filters.
@@ -39,7 +40,17 @@ class KeyedPaginator(CappedPaginator):
 
     A search whose order is computed (trigram similarity) would otherwise match and rank its
     rows twice, once to count them and once for the page.
+
+    `rows`, when given, is where the page's rows are read from by key (what a row shows, with
+    its joins): the keys already passed the search's conditions in this request, so the rows
+    need not match and rank them again. Without it, the search is asked again for the keys.
     """
+
+    def __init__(
+        self, object_list: Any, per_page: int, *, rows: QuerySet[Any] | None = None, **kwargs: Any
+    ):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows
 
     @cached_property
     def keys(self) -> list[Any]:
@@ -54,6 +65,7 @@ class KeyedPaginator(CappedPaginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         keys = self.keys[bottom : min(bottom + self.per_page, self.count)]
-        rows = {row.pk: row for row in self.object_list.order_by().filter(pk__in=keys)}
+        source = self.rows if self.rows is not None else self.object_list.order_by()
+        rows = {row.pk: row for row in source.filter(pk__in=keys)}
         # A row removed since the keys were read is left out, not shown as a gap.
         return self._get_page([rows[key] for key in keys if key in rows], number, self)

@@ -66,3 +66,19 @@ def test_a_keyed_page_leaves_out_a_row_removed_after_the_keys_were_read() -> Non
 
     page = paginator.get_page(1)
     assert [drug.name for drug in page.object_list] == [n for n in names if n != gone.name]
+
+
+def test_a_keyed_page_reads_its_rows_where_it_is_told_in_the_search_order() -> None:
+    from django.db.models.functions import Length
+
+    # A ranked search (longest names first) whose rows are read plainly, by key.
+    ranked = Drug.objects.annotate(length=Length("name")).order_by("-length", "name", "id")
+    names = list(ranked.values_list("name", flat=True))
+    paginator = KeyedPaginator(ranked, 5, rows=Drug.objects.only("name"))
+
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.get_page(2)
+
+    assert [drug.name for drug in page.object_list] == names[5:10]
+    rows_sql = queries.captured_queries[1]["sql"]
+    assert "LENGTH" not in rows_sql.upper() and '"patients_drug"."drug_class"' not in rows_sql
