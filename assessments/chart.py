@@ -350,8 +350,11 @@ def _number(value: Any) -> str:
     return f"{number:f}"
 
 
-def _series(key: str, label: str, rows: Iterable[Any], attribute: str) -> Series | None:
-    points = [(naive_local(row.at), getattr(row, attribute)) for row in rows]
+def _series(
+    key: str, label: str, rows: Iterable[tuple[dt.datetime, Any]], attribute: str
+) -> Series | None:
+    """A line of one score over `rows`, each an assessment with its local time."""
+    points = [(moment, getattr(row, attribute)) for moment, row in rows]
     points = [(moment, value) for moment, value in points if value is not None]
     return Series(key, label, points) if points else None
 
@@ -413,24 +416,26 @@ GOAL_LABEL = gettext_lazy("Goal: target (dotted) and its measure")
 
 def story_panels(story: Any) -> tuple[list[Panel], dt.datetime, dt.datetime]:
     """The three panels of the story, before drawing (tests read these)."""
-    moments = [naive_local(row.at) for row in story.rows]
+    # Each assessment's local time, once for the six lines drawn from them.
+    rows = [(naive_local(row.at), row) for row in story.rows]
+    moments = [moment for moment, _row in rows]
     moments += [naive_local(point.on) for point in story.mme]
     moments += [naive_local(event.on) for event in story.events]
     start, end = time_range(moments)
     pain = Panel("pain", _("Pain and interference (0–10)"), 0, 10, height=260)
     for item in (
-        _series("pain", _("Pain intensity (NRS, or BPI average pain)"), story.rows, "pain"),
-        _series("severity", _("BPI severity (mean of 4)"), story.rows, "bpi_severity"),
-        _series("interference", _("BPI interference"), story.rows, "interference"),
+        _series("pain", _("Pain intensity (NRS, or BPI average pain)"), rows, "pain"),
+        _series("severity", _("BPI severity (mean of 4)"), rows, "bpi_severity"),
+        _series("interference", _("BPI interference"), rows, "interference"),
     ):
         if item:
             pain.series.append(item)
     pain.series += _goal_series(story.goals, pain_scale=True, start=start, end=end)
     symptoms = Panel("symptoms", _("Symptoms and mood (questionnaire totals)"), 0, 30)
     for item in (
-        _series("esas", _("ESAS-r total (0–90)"), story.rows, "esas"),
-        _series("phq9", _("PHQ-9 total (0–27)"), story.rows, "phq9"),
-        _series("gad7", _("GAD-7 total (0–21)"), story.rows, "gad7"),
+        _series("esas", _("ESAS-r total (0–90)"), rows, "esas"),
+        _series("phq9", _("PHQ-9 total (0–27)"), rows, "phq9"),
+        _series("gad7", _("GAD-7 total (0–21)"), rows, "gad7"),
     ):
         if item:
             symptoms.series.append(item)
