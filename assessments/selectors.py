@@ -738,16 +738,18 @@ class GoalProgress:
         return "≤" if self.at_most else "≥"
 
 
-def _load_goals(patient: Patient) -> list[Goal]:
-    return list(
+def _load_goals(patient: Patient, *, reviews: bool = True) -> list[Goal]:
+    goals = (
         Goal.objects.current()
         .filter(patient=patient)
         .select_related("instrument_measure")
-        .prefetch_related(
-            Prefetch("reviews", queryset=GoalReview.objects.select_related("reviewed_by"))
-        )
         .order_by("status", "target_date", "id")
     )
+    if reviews:
+        goals = goals.prefetch_related(
+            Prefetch("reviews", queryset=GoalReview.objects.select_related("reviewed_by"))
+        )
+    return list(goals)
 
 
 def _measure_of(goal: Goal) -> tuple[GoalMeasure | None, Measure | None]:
@@ -755,6 +757,12 @@ def _measure_of(goal: Goal) -> tuple[GoalMeasure | None, Measure | None]:
     if link is None or link.measure not in MEASURES:
         return None, None
     return link, MEASURES[link.measure]
+
+
+def _reviews_read(goal: Goal) -> tuple[GoalReview, ...]:
+    """The goal's reviews if they were read with it (prefetched), else none: never a query."""
+    prefetched = getattr(goal, "_prefetched_objects_cache", {})
+    return tuple(prefetched["reviews"]) if "reviews" in prefetched else ()
 
 
 def _progress(
@@ -776,9 +784,7 @@ def _progress(
             if value is not None:
                 values.append((at, value))
         at_most = link.comparison == "at_most" if link else _default_at_most(goal)
-        progress.append(
-            GoalProgress(goal, measure, at_most, tuple(values), tuple(goal.reviews.all()))
-        )
+        progress.append(GoalProgress(goal, measure, at_most, tuple(values), _reviews_read(goal)))
     return progress
 
 
@@ -884,14 +890,15 @@ def _story_scores(patient: Patient) -> dict[int, dict[str, tuple[Decimal, Any]]]
     return scores
 
 
-def story(patient: Patient) -> Story:
+def story(patient: Patient, *, goal_reviews: bool = True) -> Story:
     """Everything the story chart draws, in a fixed number of queries: the assessments, the
-    story's scores, the goals (two, and one more for their measures when there are any), the
-    MME history and one per timeline provider."""
+    story's scores, the goals (one, another for their reviews unless `goal_reviews` is false,
+    and one for their measures when there are any), the MME history and one per timeline
+    provider. The figure alone (embedded in the chart) shows no goal reviews."""
     from clinic.lib import timeline
     from patients.selectors import mme_history
 
-    goals = _load_goals(patient)
+    goals = _load_goals(patient, reviews=goal_reviews)
     goal_codes = {measure.instrument for _link, measure in map(_measure_of, goals) if measure}
     scores = _story_scores(patient)
     rows = []

@@ -319,11 +319,13 @@ def assessment_in_error(request: HttpRequest, code: str) -> HttpResponse:
 def story_chart(request: HttpRequest, patient_code: str) -> HttpResponse:
     """One figure of the patient's story, and the same data as a table; prints on A4."""
     patient = get_patient_for_user(request, patient_code)
-    story = selectors.story(patient)
+    fragment = wants_fragment(request)
+    # Embedded in the chart, the figure shows no goals table: their reviews are not read.
+    story = selectors.story(patient, goal_reviews=not fragment)
     figure = chart.story_figure(story)
     _log_view(request, patient, patient, "story chart")
     context = {"patient": patient, "story": story, "figure": figure}
-    if wants_fragment(request):
+    if fragment:
         # Embedded in the patient's chart page: the figure only.
         return render(request, "assessments/_figure.html", {**context, "embedded": True})
     context.update(

@@ -211,3 +211,26 @@ def test_another_patients_goal_is_not_found(clinician: User, patient: Patient) -
     )
 
     assert client_for(clinician).get(review).status_code == 404
+
+
+def test_the_story_page_lists_a_goals_reviews_and_the_embedded_figure_reads_none(
+    clinician: User, patient: Patient
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    goal = walking_goal(patient, clinician)
+    services.goal_review(by=clinician, goal=goal, outcome="partly_achieved", note="Walked halfway")
+    record(patient)
+    client = client_for(clinician)
+    url = reverse("assessments:story-chart", kwargs={"patient_code": patient.code})
+
+    with CaptureQueriesContext(connection) as page_queries:
+        page = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as figure_queries:
+        figure = client.get(url, headers={"HX-Request": "true"}).content.decode()
+
+    assert "Walked halfway" in page and "Partly achieved" in page
+    assert "Walked halfway" not in figure  # the figure shows the goal's line, not its table
+    reviews = [q for q in figure_queries.captured_queries if "goalreview" in q["sql"]]
+    assert reviews == [] and len(figure_queries) < len(page_queries)
