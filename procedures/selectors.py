@@ -14,7 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from clinic.accounts.models import User
+from clinic.accounts.models import DISPLAY_NAME_FIELDS, User
 from clinic.accounts.roles import Role
 from clinic.lib.timeline import TimelineEvent
 from patients import selectors as patient_selectors
@@ -74,12 +74,22 @@ _PLAN_RELATED = (
 )
 
 
+# What a plan's row of the chart shows: the rest of each plan, its procedure type's catalogue
+# text and its operator's account stay in the database.
+CHART_PLAN_FIELDS = (
+    *("code", "patient", "stage", "status", "target", "level", "laterality"),
+    *("planned_date", "scheduled_date", "procedure_type__name"),
+    *(f"operator__{name}" for name in DISPLAY_NAME_FIELDS),
+)
+
+
 def plans_for_chart(patient: Patient) -> list[ProcedurePlan]:
     """The patient's plans for the chart, newest first, with pending follow-ups counted: one
-    query."""
+    query, of what a row shows (CHART_PLAN_FIELDS)."""
     return list(
         ProcedurePlan.objects.filter(patient=patient)
         .select_related("procedure_type", "operator")
+        .only(*CHART_PLAN_FIELDS)
         .annotate(
             pending_follow_ups=Count("follow_ups", filter=Q(follow_ups__status="pending")),
         )
