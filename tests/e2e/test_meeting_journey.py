@@ -145,6 +145,27 @@ def test_a_coordinator_builds_runs_and_closes_a_team_meeting(new_page: Any) -> N
     page.locator("#id_plan").select_option(str(plan.code))
     page.locator("#id_discussion").fill("Diagnostic block gave 70 % relief; proceed.")
     screenshot(page, "meeting-run-decision")
+    # The case summary shares the page with the case list and the decision: too narrow for its
+    # two columns side by side (the scores table ran over the opioids), so they stack, and no
+    # table runs out of its column.
+    layout = page.evaluate(
+        """() => {
+            const summary = document.querySelector('.case-summary');
+            const [scores, opioids] = [...summary.querySelectorAll(':scope > .row > div')]
+                .map((column) => column.getBoundingClientRect());
+            const overruns = [...summary.querySelectorAll('table')].filter((table) => {
+                const column = table.closest('[class*="col-"]');
+                const right = column.getBoundingClientRect().right;
+                return table.getBoundingClientRect().right > right + 1;
+            });
+            return {
+                width: summary.getBoundingClientRect().width,
+                stacked: opioids.top >= scores.bottom - 1,
+                overruns: overruns.length,
+            };
+        }"""
+    )
+    assert layout["width"] < 640 and layout["stacked"] and layout["overruns"] == 0
     page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_test_id("decision")).to_contain_text("Approve the procedure plan")
     plan.refresh_from_db()
