@@ -759,15 +759,14 @@ def _measure_of(goal: Goal) -> tuple[GoalMeasure | None, Measure | None]:
     return link, MEASURES[link.measure]
 
 
-def _reviews_read(goal: Goal) -> tuple[GoalReview, ...]:
-    """The goal's reviews if they were read with it (prefetched), else none: never a query."""
-    prefetched = getattr(goal, "_prefetched_objects_cache", {})
-    return tuple(prefetched["reviews"]) if "reviews" in prefetched else ()
-
-
 def _progress(
-    goals: Sequence[Goal], responses: Sequence[tuple[dt.datetime, InstrumentResponse]]
+    goals: Sequence[Goal],
+    responses: Sequence[tuple[dt.datetime, InstrumentResponse]],
+    *,
+    reviews: bool = True,
 ) -> list[GoalProgress]:
+    """Each goal with its measured values; with its reviews when they were read with it
+    (`_load_goals(..., reviews=True)`), else none."""
     progress = []
     for goal in goals:
         link, measure = _measure_of(goal)
@@ -784,7 +783,8 @@ def _progress(
             if value is not None:
                 values.append((at, value))
         at_most = link.comparison == "at_most" if link else _default_at_most(goal)
-        progress.append(GoalProgress(goal, measure, at_most, tuple(values), _reviews_read(goal)))
+        read = tuple(goal.reviews.all()) if reviews else ()
+        progress.append(GoalProgress(goal, measure, at_most, tuple(values), read))
     return progress
 
 
@@ -930,5 +930,5 @@ def story(patient: Patient, *, goal_reviews: bool = True) -> Story:
         rows=rows,
         mme=mme_history(patient),
         events=timeline.events_for(patient),
-        goals=_progress(goals, goal_responses),
+        goals=_progress(goals, goal_responses, reviews=goal_reviews),
     )

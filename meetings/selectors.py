@@ -243,13 +243,7 @@ def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
         *sources.new_referrals(visible, since=since, until=day, limit=limit),
         *sources.plans_awaiting_approval(visible, limit=limit),
         *sources.follow_ups_due(visible, by_day=day + FOLLOW_UP_HORIZON, limit=limit),
-        *sources.worsening_pain(
-            user,
-            since=since,
-            today=today,
-            exclude=listed,
-            limit=limit,
-        ),
+        *sources.worsening_pain(user, since=since, today=today, exclude=listed, limit=limit),
         *sources.self_harm_flags(visible, since=since, limit=limit),
         *sources.devices_due(visible, by_day=day + DEVICE_HORIZON, limit=limit),
     ]

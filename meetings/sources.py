@@ -223,12 +223,7 @@ def follow_ups_due(visible: QuerySet[Patient], *, by_day: dt.date, limit: int) -
 
 
 def worsening_pain(
-    user: Any,
-    *,
-    since: dt.date,
-    today: dt.date,
-    exclude: Collection[int],
-    limit: int,
+    user: Any, *, since: dt.date, today: dt.date, exclude: Collection[int], limit: int
 ) -> list[Suggestion]:
     from assessments import selectors as assessment_selectors
 

@@ -104,10 +104,12 @@ PATIENT_LIST_FIELDS = (
 )
 
 
-def patient_list_rows() -> QuerySet[Patient]:
-    """Where a page of the patient list reads its rows by key, once `patient_search` has found
-    and ranked them (clinic.lib.pagination.KeyedPaginator)."""
-    return Patient.objects.select_related("primary_clinician").only(*PATIENT_LIST_FIELDS)
+def patient_list_rows(patients: QuerySet[Patient] | None = None) -> QuerySet[Patient]:
+    """`patients` (all, by default) with what a row of the patient list shows. Also where a
+    page of the list reads its rows by key, once `patient_search` has found and ranked them
+    (clinic.lib.pagination.KeyedPaginator)."""
+    patients = Patient.objects.all() if patients is None else patients
+    return patients.select_related("primary_clinician").only(*PATIENT_LIST_FIELDS)
 
 
 def patient_search(
@@ -124,7 +126,7 @@ def patient_search(
     words (pg_trgm strict word similarity, served by the GIN trigram index); an exact MRN ranks
     first, then the closest names. The rows carry PATIENT_LIST_FIELDS.
     """
-    patients = visible_patients(user).select_related("primary_clinician").only(*PATIENT_LIST_FIELDS)
+    patients = patient_list_rows(visible_patients(user))
     if status:
         patients = patients.filter(status=status)
     if clinician is not None:

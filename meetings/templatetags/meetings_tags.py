@@ -99,6 +99,13 @@ def meeting_home_cards(context: dict[str, Any]) -> dict[str, Any]:
     return {"cards": cards, "coordinator": coordinator, "today": timezone.localdate()}
 
 
+def _with_name(message: str, name: str) -> SafeString:
+    """A translated message with the %(name)s of {% blocktranslate %}, the name escaped."""
+    return format_html(
+        message.replace("{", "{{").replace("}", "}}").replace("%(name)s", "{}"), name
+    )
+
+
 _SUGGESTION_ROW = """<li class="list-group-item" data-testid="suggestion">
     <div class="d-flex gap-2 align-items-start">
       <div class="me-auto">
@@ -123,7 +130,7 @@ def suggestion_rows(context: Any, meeting: Any, cases: Iterable[Any]) -> SafeStr
     the detail is cut to the 300 characters the agenda item keeps."""
     add_url = reverse("meetings:item-add", kwargs={"code": meeting.code})
     csrf = CsrfTokenNode().render(context)  # what {% csrf_token %} writes, once for all rows
-    add = gettext("Add")
+    add, add_name = gettext("Add"), gettext("Add %(name)s to the agenda")
 
     def cells() -> Iterator[tuple[Any, ...]]:
         for case in cases:
@@ -149,18 +156,11 @@ def suggestion_rows(context: Any, meeting: Any, cases: Iterable[Any]) -> SafeStr
                 case.primary.reason,
                 Truncator(detail).chars(300),
                 format_html('<input type="hidden" name="plan" value="{}">', plan) if plan else "",
-                gettext("Add %(name)s to the agenda") % {"name": name},
+                _with_name(add_name, name),
                 add,
             )
 
     return format_html_join("\n  ", _SUGGESTION_ROW, cells())
-
-
-def _with_name(message: str, name: str) -> SafeString:
-    """A translated message with the %(name)s of {% blocktranslate %}, the name escaped."""
-    return format_html(
-        message.replace("{", "{{").replace("}", "}}").replace("%(name)s", "{}"), name
-    )
 
 
 _AGENDA_ROW = """<li class="list-group-item d-flex gap-2" id="item-{}">

@@ -186,12 +186,18 @@ def test_a_coordinator_cannot_complete_a_follow_up(clinician: User, coordinator:
 # --- the assessments app -------------------------------------------------------------------------
 
 
-def test_recording_the_follow_up_assessment_completes_it(clinician: User, now: Any) -> None:
+def _day_one_follow_up(clinician: User, now: Any) -> tuple[Any, ProcedureRecord, Any]:
+    """A patient with pain 8 the day before a procedure, on the day its first follow-up is due."""
     patient = make_patient(by=clinician)
     record_assessment(patient, by=clinician, at=NOW - dt.timedelta(days=1), instruments=nrs(8))
     record = perform(clinician, patient)
     follow_up = record.follow_ups.get(day=1)
     now.move_to(NOW + dt.timedelta(days=1))
+    return patient, record, follow_up
+
+
+def test_recording_the_follow_up_assessment_completes_it(clinician: User, now: Any) -> None:
+    patient, record, follow_up = _day_one_follow_up(clinician, now)
 
     assessment = record_assessment(
         patient,
@@ -217,11 +223,7 @@ def test_a_follow_up_assessment_dated_before_the_procedure_still_measures_it(
 ) -> None:
     # Backdated or mistyped: the follow-up is measured by the assessment recorded for it,
     # wherever its date falls (saving reads a shorter pain series, which must still hold it).
-    patient = make_patient(by=clinician)
-    record_assessment(patient, by=clinician, at=NOW - dt.timedelta(days=1), instruments=nrs(8))
-    record = perform(clinician, patient)
-    follow_up = record.follow_ups.get(day=1)
-    now.move_to(NOW + dt.timedelta(days=1))
+    patient, record, follow_up = _day_one_follow_up(clinician, now)
 
     linked = record_assessment(
         patient,
