@@ -11,12 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from assessments import selectors
 from assessments.bodymap import region_label
 from assessments.instruments import INSTRUMENTS
+from clinic.lib.rows import format_row, format_rows
 
 register = template.Library()
 
@@ -63,7 +63,7 @@ def change_badge(change: Any) -> str:
         "worse": gettext("clinically important worsening"),
         "better": gettext("clinically important improvement"),
     }.get(tone, "")
-    return format_html(
+    return format_row(
         '<span class="change{}" title="{}{}">{}&#8239;{}<span class="visually-hidden">{}</span>'
         "</span>",
         f" change--{tone}" if tone else "",
@@ -149,10 +149,9 @@ def worsening_pain_panel(context: Any, limit: int = 10) -> dict[str, Any]:
 @register.simple_tag
 def story_rows(story: Any) -> str:
     """The rows of the story table, built in one pass: 500 assessments are 4,000 cells, which
-    the template language renders ten times slower than format_html."""
+    the template language renders ten times slower than format_row."""
     from django.urls import reverse
     from django.utils.formats import date_format
-    from django.utils.html import format_html_join
     from django.utils.timezone import localtime
 
     sources = {"nrs": "NRS", "bpi_average": gettext("BPI average")}
@@ -165,7 +164,7 @@ def story_rows(story: Any) -> str:
         if row.context not in contexts:
             contexts[row.context] = row.context_label
         pain = (
-            format_html(
+            format_row(
                 '{} <span class="small text-secondary">{}</span>',
                 number(row.pain),
                 sources.get(row.pain_source, ""),
@@ -184,7 +183,7 @@ def story_rows(story: Any) -> str:
             ),
         )
 
-    return format_html_join(
+    return format_rows(
         "\n",
         '<tr><th scope="row" class="fw-normal text-nowrap"><a href="{}">{}</a></th><td>{}</td>'
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

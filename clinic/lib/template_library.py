@@ -1,6 +1,6 @@
 """Template filters every template may use (built in: see settings.TEMPLATES).
 
-`row_url` reverses a URL once per page for the rows of a long list.
+`row_url` is `{% url %}` for URLs whose arguments are UUID codes, reversed once per process.
 
 `day` and `day_time` print dates the way `|date:"j M Y"` and `|date:"j M Y H:i"` do, in the
 active language, at a fraction of the cost: lists print them in every row, and Django's `date`
@@ -15,10 +15,11 @@ import uuid
 from typing import Any
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dates import MONTHS_3
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from clinic.lib.forms import select_options
 
@@ -43,12 +44,23 @@ def option_tags(bound_field: Any) -> str:
     )
 
 
+# The month abbreviations of each language used so far (a lazy label is translated on each use).
+_MONTHS: dict[str | None, tuple[str, ...]] = {}
+
+
+def _months() -> tuple[str, ...]:
+    language = get_language()
+    if language not in _MONTHS:
+        _MONTHS[language] = ("", *(str(MONTHS_3[month]).title() for month in range(1, 13)))
+    return _MONTHS[language]
+
+
 @register.filter(expects_localtime=True)
 def day(value: Any) -> str:
     """`5 Jan 2026`, as `|date:"j M Y"` (a datetime is shown in the current time zone)."""
     if not isinstance(value, dt.date):
         return ""
-    return f"{value.day} {MONTHS_3[value.month].title()} {value.year}"
+    return f"{value.day} {_months()[value.month]} {value.year}"
 
 
 @register.filter(expects_localtime=True)
@@ -68,37 +80,42 @@ def iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
 
-_ROW_URLS = "clinic:row-urls"
+# (name, argument names, URLconf, script prefix) -> the reversed URL cut at its arguments: the
+# even pieces are text, the odd ones the names of the arguments that go there.
+_ROW_URLS: dict[tuple[Any, ...], list[str]] = {}
 
 
-def reverse_in_rows(render_context: Any, name: str, **codes: Any) -> str:
+def reverse_in_rows(name: str, **codes: Any) -> str:
     """`reverse(name, kwargs=codes)` for a URL whose arguments are all UUID codes, in each row of
     a long list (an agenda, the chart's entries, the suggested cases).
 
     Reversing a URL matches it against the URL patterns each time (some 40 µs): the agenda's
-    thirty rows with five links each spent 6 ms there. So the URL is reversed once per page
-    with a stand-in UUID for each argument, and each row puts its own codes in their place. A
-    value that is not a UUID raises `ValueError`, as reversing would fail on it.
-    `render_context` lives for one rendering of the page.
+    thirty rows with five links each spent 6 ms there. So each URL is reversed once per process
+    with a stand-in UUID for each argument (and again if the URLconf or the script prefix
+    changes), and each row puts its own codes in their places. A value that is not a UUID
+    raises `ValueError`, as reversing would fail on it.
     """
-    urls: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, str], re.Pattern[str]]]
-    urls = render_context.setdefault(_ROW_URLS, {})
-    key = (name, tuple(sorted(codes)))
-    if key not in urls:
+    key = (name, tuple(sorted(codes)), get_urlconf(), get_script_prefix())
+    pieces = _ROW_URLS.get(key)
+    if pieces is None:
         stand_ins = {str(uuid.UUID(int=number)): arg for number, arg in enumerate(key[1], 1)}
-        pattern = re.compile("|".join(re.escape(stand_in) for stand_in in stand_ins))
-        urls[key] = (reverse(name, kwargs={a: s for s, a in stand_ins.items()}), stand_ins, pattern)
-    url, stand_ins, pattern = urls[key]
+        url = reverse(name, kwargs={arg: stand_in for stand_in, arg in stand_ins.items()})
+        pattern = "(" + "|".join(re.escape(stand_in) for stand_in in stand_ins) + ")"
+        pieces = [
+            stand_ins[piece] if index % 2 else piece
+            for index, piece in enumerate(re.split(pattern, url))
+        ]
+        _ROW_URLS[key] = pieces
     values = {
-        stand_in: str(code if isinstance(code, uuid.UUID) else uuid.UUID(code))
-        for stand_in, code in ((stand_in, codes[arg]) for stand_in, arg in stand_ins.items())
+        arg: str(code if isinstance(code, uuid.UUID) else uuid.UUID(code))
+        for arg, code in codes.items()
     }
-    # One pass: a row's own code may look like another argument's stand-in.
-    return pattern.sub(lambda found: values[found.group(0)], url)
+    return "".join(values[piece] if index % 2 else piece for index, piece in enumerate(pieces))
 
 
-@register.simple_tag(takes_context=True)
-def row_url(context: template.Context, name: str, **codes: Any) -> str:
-    """`{% row_url name key=code ... %}`: `{% url %}` for the rows of a long list (see
+@register.simple_tag
+def row_url(name: str, **codes: Any) -> str:
+    """`{% row_url name key=code ... %}`: `{% url %}` for a URL whose arguments are UUID codes,
+    in a list's rows or on a page that links to one record many times (see
     `reverse_in_rows`)."""
-    return reverse_in_rows(context.render_context, name, **codes)
+    return reverse_in_rows(name, **codes)

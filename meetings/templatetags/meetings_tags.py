@@ -14,12 +14,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
 
 from clinic.accounts.roles import Role
+from clinic.lib.rows import format_row, format_rows
 from clinic.lib.template_library import reverse_in_rows
 from meetings import selectors
 
@@ -101,9 +102,7 @@ def meeting_home_cards(context: dict[str, Any]) -> dict[str, Any]:
 
 def _with_name(message: str, name: str) -> SafeString:
     """A translated message with the %(name)s of {% blocktranslate %}, the name escaped."""
-    return format_html(
-        message.replace("{", "{{").replace("}", "}}").replace("%(name)s", "{}"), name
-    )
+    return format_row(message.replace("{", "{{").replace("}", "}}").replace("%(name)s", "{}"), name)
 
 
 _SUGGESTION_ROW = """<li class="list-group-item" data-testid="suggestion">
@@ -126,7 +125,7 @@ _SUGGESTION_ROW = """<li class="list-group-item" data-testid="suggestion">
 @register.simple_tag(takes_context=True)
 def suggestion_rows(context: Any, meeting: Any, cases: Iterable[Any]) -> SafeString:
     """The suggested cases, each with its one-click Add, written in one pass (up to 90 rows,
-    each a form: through the template language they took some 15 ms). Escaped by format_html;
+    each a form: through the template language they took some 15 ms). Escaped by format_row;
     the detail is cut to the 300 characters the agenda item keeps."""
     add_url = reverse("meetings:item-add", kwargs={"code": meeting.code})
     csrf = CsrfTokenNode().render(context)  # what {% csrf_token %} writes, once for all rows
@@ -138,13 +137,11 @@ def suggestion_rows(context: Any, meeting: Any, cases: Iterable[Any]) -> SafeStr
             name = patient.listing_name
             detail = case.detail
             plan = case.plan_code
-            chart = reverse_in_rows(
-                context.render_context, "patients:patient-detail", code=patient.code
-            )
+            chart = reverse_in_rows("patients:patient-detail", code=patient.code)
             yield (
                 chart,
                 name,
-                format_html_join(
+                format_rows(
                     "",
                     '<span class="badge text-bg-light border me-1">{}</span>',
                     ((suggestion.reason_label,) for suggestion in case.suggestions),
@@ -155,12 +152,12 @@ def suggestion_rows(context: Any, meeting: Any, cases: Iterable[Any]) -> SafeStr
                 patient.code,
                 case.primary.reason,
                 Truncator(detail).chars(300),
-                format_html('<input type="hidden" name="plan" value="{}">', plan) if plan else "",
+                format_row('<input type="hidden" name="plan" value="{}">', plan) if plan else "",
                 _with_name(add_name, name),
                 add,
             )
 
-    return format_html_join("\n  ", _SUGGESTION_ROW, cells())
+    return format_rows("\n  ", _SUGGESTION_ROW, cells())
 
 
 _AGENDA_ROW = """<li class="list-group-item d-flex gap-2" id="item-{}">
@@ -201,21 +198,20 @@ _AGENDA_SUMMARY = (
 @register.simple_tag(takes_context=True)
 def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: bool) -> SafeString:
     """The agenda's cases (thirty at a team meeting), written in one pass: through the template
-    language, with a form and four links each, they took some 10 ms. Escaped by format_html.
+    language, with a form and four links each, they took some 10 ms. Escaped by format_row.
 
     A restricted record the viewer may not open shows its reason only: no name, MRN, detail,
     question or link to its summary (meetings.selectors.agenda decides `visible`).
     """
-    render = context.render_context
     csrf = CsrfTokenNode().render(context)
     labels = {
         "mrn": gettext("MRN"),
-        "late": format_html('<span class="badge text-bg-warning">{}</span>', gettext("late")),
+        "late": format_row('<span class="badge text-bg-warning">{}</span>', gettext("late")),
         "question": gettext("Question:"),
-        "restricted": format_html(
+        "restricted": format_row(
             '<span class="fw-semibold">{}</span>', gettext("Restricted record")
         ),
-        "no_presenter": format_html(
+        "no_presenter": format_row(
             '<span class="text-secondary">{}</span>', gettext("No presenter yet")
         ),
         "move_up": gettext("Move up"),
@@ -234,7 +230,7 @@ def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: boo
     last = len(rows) - 1
 
     def item_url(name: str, item: Any) -> str:
-        return reverse_in_rows(render, f"meetings:{name}", code=meeting.code, item=item.code)
+        return reverse_in_rows(f"meetings:{name}", code=meeting.code, item=item.code)
 
     def cells() -> Iterator[tuple[Any, ...]]:
         for index, row in enumerate(rows):
@@ -242,8 +238,8 @@ def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: boo
             visible = row.visible
             name = item.patient.listing_name if visible else ""
             if visible:
-                chart = reverse_in_rows(render, "patients:patient-detail", code=item.patient.code)
-                who = format_html(
+                chart = reverse_in_rows("patients:patient-detail", code=item.patient.code)
+                who = format_row(
                     '<a class="fw-semibold" href="{}">{}</a>'
                     ' <span class="small text-secondary">{} {}</span>',
                     chart,
@@ -254,23 +250,23 @@ def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: boo
             else:
                 who = labels["restricted"]
             if item.status == "discussed":
-                status = format_html(
+                status = format_row(
                     '<span class="badge text-bg-success">{}</span>', row.decision_label
                 )
             elif item.status == "deferred":
-                status = format_html(
+                status = format_row(
                     '<span class="badge text-bg-secondary">{}</span>', row.status_label
                 )
             else:
                 status = ""
             details = ""
             if visible:
-                details = format_html(
+                details = format_row(
                     "{}{}",
-                    format_html('<div class="small text-secondary">{}</div>', item.reason_detail)
+                    format_row('<div class="small text-secondary">{}</div>', item.reason_detail)
                     if item.reason_detail
                     else "",
-                    format_html(
+                    format_row(
                         '<div><span class="text-secondary">{}</span> {}</div>',
                         labels["question"],
                         item.question,
@@ -287,15 +283,15 @@ def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: boo
             if can_change and item.status == "accepted":
                 up = _with_name(messages["up"], name) if visible else labels["move_up"]
                 down = _with_name(messages["down"], name) if visible else labels["move_down"]
-                moves = format_html(
+                moves = format_row(
                     _AGENDA_MOVES,
                     item_url("item-move", item),
                     csrf,
-                    format_html(_MOVE_BUTTON, "up", " disabled" if index == 0 else "", up, "↑"),
-                    format_html(
+                    format_row(_MOVE_BUTTON, "up", " disabled" if index == 0 else "", up, "↑"),
+                    format_row(
                         _MOVE_BUTTON, "down", " disabled" if index == last else "", down, "↓"
                     ),
-                    format_html(
+                    format_row(
                         '<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>\n'
                         '          <a class="btn btn-sm btn-outline-danger" href="{}">{}</a>',
                         item_url("item-edit", item),
@@ -309,7 +305,7 @@ def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: boo
             summary = ""
             if visible and item.summary_frozen_at:
                 url = item_url("item-summary", item)
-                summary = format_html(
+                summary = format_row(
                     _AGENDA_SUMMARY, url, labels["summary"], url, labels["open_summary"]
                 )
             yield (
@@ -325,4 +321,4 @@ def agenda_rows(context: Any, meeting: Any, rows: Sequence[Any], can_change: boo
                 summary,
             )
 
-    return format_html_join("\n    ", _AGENDA_ROW, cells())
+    return format_rows("\n    ", _AGENDA_ROW, cells())

@@ -115,3 +115,22 @@ def test_row_url_refuses_a_value_that_is_not_a_code():
     source = "{% row_url 'patients:patient-detail' code=value %}"
     with pytest.raises(ValueError):
         engines["django"].from_string(source).render({"value": "../admin"})
+
+
+def test_row_url_follows_the_script_prefix_the_app_is_served_under():
+    import uuid
+
+    from django.urls import reverse, set_script_prefix
+
+    code = uuid.uuid4()
+    source = "{% row_url 'patients:patient-detail' code=code %}"
+    template = engines["django"].from_string(source)
+    at_root = template.render({"code": code})
+    set_script_prefix("/clinic/")
+    try:
+        under_prefix = template.render({"code": code})
+        expected = reverse("patients:patient-detail", kwargs={"code": code})
+    finally:
+        set_script_prefix("/")
+    assert at_root == f"/patients/{code}/"
+    assert under_prefix == expected == f"/clinic/patients/{code}/"

@@ -255,6 +255,26 @@ def test_a_table_row_in_error_is_struck_through_except_its_note(
     assert str(kept.code) in "".join(row for row in rows if row not in struck)
 
 
+def test_what_was_typed_into_each_table_is_shown_as_text(clinician: User, patient: Patient) -> None:
+    # The tables' rows are written in Python (patients_tags): each typed value must be escaped.
+    typed = '<b>bold</b> & "quoted"'
+    add_diagnosis(patient, primary_site=typed, histology=typed, metastatic_sites=typed)
+    add_oncology_event(patient, regimen=typed, details=typed, cycle_number=3)
+    add_goal(patient, patient_words=typed, measure=typed, target_date=TODAY)
+    medication = add_medication(patient, "Morphine", "10", by=clinician)
+    medication.indication = typed
+    medication.save()
+
+    text = chart_text(clinician, patient)
+
+    assert "<b>bold</b>" not in text
+    shown = escape(typed)
+    assert text.count(shown) >= 7
+    assert f"“{shown}”" in text  # the goal, in the patient's words
+    assert f"{shown}, cycle 3 (14-day cycle) — {shown}" in text
+    assert f'<span class="d-block small text-secondary">{shown}</span>' in text
+
+
 def test_a_coordinator_reads_the_chart_without_clinical_actions(
     coordinator: User, patient: Patient
 ) -> None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from clinic.audit.models import AccessLog
+from clinic.lib.rows import format_row, format_rows
 from clinic.lib.template_library import day_time, iso
 
 register = template.Library()
@@ -32,24 +32,22 @@ _ROW = (
 @register.simple_tag
 def access_rows(events: Iterable[AccessLog]) -> SafeString:
     """The table rows of a page of access events (fifty): through the template language each
-    row took some 50 µs, here a tenth of that. Every value is escaped by format_html."""
+    row took some 50 µs, here a tenth of that. Every value is escaped by format_row."""
     badge = ' <span class="badge text-bg-warning">{}</span>'
-    flagged_badge = format_html(badge, gettext("flagged"))
+    flagged_badge = format_row(badge, gettext("flagged"))
     flagged_row = mark_safe(' class="table-warning"')
 
     def cells() -> Iterator[tuple[Any, ...]]:
         for event in events:
             at = timezone.localtime(event.at)
             if event.actor is not None:
-                who = format_html(
+                who = format_row(
                     '{} <span class="text-secondary small">{}</span>',
                     event.actor.display_name,
                     event.actor.username,
                 )
             else:
-                who = format_html(
-                    '<span class="text-secondary">{}</span>', event.actor_label or "—"
-                )
+                who = format_row('<span class="text-secondary">{}</span>', event.actor_label or "—")
             yield (
                 flagged_row if event.flagged else "",
                 iso(at),
@@ -63,4 +61,4 @@ def access_rows(events: Iterable[AccessLog]) -> SafeString:
                 event.note,
             )
 
-    return format_html_join("\n", _ROW, cells())
+    return format_rows("\n", _ROW, cells())
