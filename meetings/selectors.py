@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, TextChoices
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clinic.accounts.models import DISPLAY_NAME_FIELDS, Discipline, User
 from clinic.accounts.roles import Role
+from clinic.lib.template_library import reverse_in_rows
 from clinic.lib.timeline import TimelineEvent
 from meetings import sources
 from meetings.models import (
@@ -549,7 +549,7 @@ def timeline_events(patient: Any) -> list[TimelineEvent]:
             on=timezone.localdate(item.meeting.starts_at),
             kind="team_meeting",
             label=_("Team meeting: %(decision)s") % {"decision": item.get_decision_kind_display()},
-            link_url=reverse("meetings:meeting-minutes", kwargs={"code": item.meeting.code}),
+            link_url=reverse_in_rows("meetings:meeting-minutes", code=item.meeting.code),
         )
         for item in items
     ]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from clinic.accounts.models import DISPLAY_NAME_FIELDS, User
 from clinic.accounts.roles import Role
+from clinic.lib.template_library import reverse_in_rows
 from clinic.lib.timeline import TimelineEvent
 from patients import selectors as patient_selectors
 from patients.access import visible_patients
@@ -511,7 +512,7 @@ def timeline_events(patient: Any) -> Iterable[TimelineEvent]:
             on=timezone.localtime(record.performed_at).date(),
             kind="procedure",
             label=record.plan.procedure_type.name,
-            link_url=reverse("procedures:plan-detail", kwargs={"code": record.plan.code}),
+            link_url=reverse_in_rows("procedures:plan-detail", code=record.plan.code),
         )
         for record in records.order_by("performed_at")
     ]

@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from clinic.lib.rows import format_row, format_rows
 from clinic.lib.template_library import day, day_time, iso, reverse_in_rows
@@ -138,6 +138,43 @@ def patient_rows(patients: Iterable[Any]) -> SafeString:
             )
 
     return format_rows("\n", _PATIENT_ROW, cells())
+
+
+# --- the chart's sections ---------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def section_heading(context: Any, title: str, kind: str, anchor: str, section: Any) -> SafeString:
+    """A chart section's heading: its title, how many entries in error it hides (a link that
+    shows them) and, for those who may edit the record, its Add button."""
+    hidden = ""
+    if section.hidden_in_error:
+        hidden = format_row(
+            '\n  <a class="small me-3 d-print-none" href="?in_error=1#{}">{}</a>',
+            anchor,
+            ngettext(
+                "%(hidden)s entry in error hidden",
+                "%(hidden)s entries in error hidden",
+                section.hidden_in_error,
+            )
+            % {"hidden": section.hidden_in_error},
+        )
+    add = ""
+    if context.get("can_edit_clinical"):
+        add = format_row(
+            '\n  <a class="btn btn-sm btn-outline-primary d-print-none" href="{}">{}</a>',
+            reverse_in_rows(f"patients:{kind}-add", code=context["patient"].code),
+            gettext("Add"),
+        )
+    return format_row(
+        '<div class="d-flex align-items-center mb-2">\n'
+        '  <h2 class="h5 me-auto mb-0" id="{}-heading">{}</h2>{}{}\n'
+        "</div>",
+        kind,
+        title,
+        hidden,
+        add,
+    )
 
 
 # --- the chart's tables --------------------------------------------------------------------------
