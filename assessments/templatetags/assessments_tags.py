@@ -11,12 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from assessments import selectors
 from assessments.bodymap import region_label
 from assessments.instruments import INSTRUMENTS
 from clinic.lib.rows import format_row, format_rows
+from clinic.lib.template_library import day
 
 register = template.Library()
 
@@ -72,6 +75,60 @@ def change_badge(change: Any) -> str:
         _ARROWS.get(change.direction, "→"),
         signed(change.delta),
         f" ({note})" if note else "",
+    )
+
+
+_PAIN_TILE = (
+    '<div class="score-tile score-tile--pain">\n'
+    '<span class="small text-secondary d-block">{} '
+    '<span class="visually-hidden">({})</span></span>\n'
+    '<strong class="fs-5" data-testid="latest-pain">{}</strong><span class="small">/10</span> {}\n'
+    '<span class="small text-secondary d-block">{} · {}</span>\n'
+    "</div>"
+)
+_SCORE_TILE = (
+    '<div class="score-tile" data-instrument="{}">\n'
+    '<span class="small text-secondary d-block">{}</span>\n'
+    '<strong class="fs-5">{}</strong>{} {}\n'
+    '<span class="small text-secondary d-block">{}</span>\n'
+    "</div>"
+)
+
+
+@register.simple_tag
+def score_tiles(latest: Any) -> SafeString:
+    """The chart's tiles: the latest pain intensity and the latest score of each instrument,
+    each with its change (selectors.LatestScores), written in one pass."""
+    tiles = []
+    if latest.pain:
+        source = "NRS" if latest.pain.source == "nrs" else gettext("BPI average")
+        tiles.append(
+            format_row(
+                _PAIN_TILE,
+                gettext("Pain intensity"),
+                source,
+                number(latest.pain.value),
+                change_badge(latest.pain_change),
+                day(template_localtime(latest.pain.at)),
+                source,
+            )
+        )
+    for line in latest.lines:
+        band = line.band_label
+        tiles.append(
+            format_row(
+                _SCORE_TILE,
+                line.instrument,
+                line.name,
+                number(line.total),
+                format_row(' <span class="small">{}</span>', band) if band else "",
+                change_badge(line.change),
+                day(template_localtime(line.at)),
+            )
+        )
+    return format_row(
+        '<div class="d-flex flex-wrap gap-2 latest-scores">\n{}\n</div>',
+        SafeString("\n".join(tiles)),
     )
 
 

@@ -73,6 +73,17 @@ def test_the_chart_shows_latest_scores_and_loads_the_story_chart(
     assert f'href="/assessments/patient/{patient.code}/new/"' in html
 
 
+def test_a_pain_score_from_the_bpi_is_named_on_its_tile(clinician: User, patient: Patient) -> None:
+    record(patient, instruments={"bpi": answers("bpi")}, at=timezone.now() - dt.timedelta(days=1))
+
+    html = chart_page(clinician, patient)
+
+    tile = html.split('class="score-tile score-tile--pain"')[1].split("</div>")[0]
+    assert '<span class="visually-hidden">(BPI average)</span>' in tile
+    assert "· BPI average" in tile
+    assert 'data-instrument="bpi"' in html
+
+
 def test_coordinators_are_not_offered_recording(coordinator: User, patient: Patient) -> None:
     record_pain(patient, 4, at=timezone.now() - dt.timedelta(days=1))
 

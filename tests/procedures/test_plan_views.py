@@ -78,6 +78,21 @@ def test_the_chart_lists_plans_and_offers_to_plan_one(clinician: User, patient: 
     assert reverse("procedures:plan-detail", args=[plan.code]) in text
 
 
+def test_a_plan_row_on_the_chart_shows_its_target_and_pending_follow_ups(
+    clinician: User, patient: Patient
+) -> None:
+    perform(clinician, patient, target="<b>Celiac</b> plexus", level="T12 & L1")
+
+    text = client_for(clinician).get(reverse("patients:patient-detail", args=[patient.code])).text
+
+    row = text.split('id="procedures"')[1].split("</tbody>")[0]
+    assert "<b>Celiac</b>" not in row
+    assert "&lt;b&gt;Celiac&lt;/b&gt; plexus, T12 &amp; L1, bilateral" in row
+    pending = FollowUp.objects.filter(plan__patient=patient, status="pending").count()
+    assert pending > 1
+    assert f"{pending} follow-ups pending" in row
+
+
 def test_a_coordinator_sees_the_plans_but_cannot_plan(coordinator: User, patient: Patient) -> None:
     response = client_for(coordinator).get(reverse("patients:patient-detail", args=[patient.code]))
 
