@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clinic.lib.dates import day_start
 from meetings.models import ItemReason
 from patients import selectors as patient_selectors
 from patients.models import Patient, PatientStatus
@@ -77,10 +78,6 @@ class Suggestion:
 
 def _day(value: dt.date) -> str:
     return date_format(value, "j M Y")
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _first_per_patient(
@@ -259,7 +256,7 @@ def self_harm_flags(visible: QuerySet[Patient], *, since: dt.date, limit: int) -
             assessments__flags__contains=["self_harm"],
             assessments__entered_in_error_at__isnull=True,
             # From the start of the day after `since`, as a moment.
-            assessments__assessed_at__gte=_day_start(since + dt.timedelta(days=1)),
+            assessments__assessed_at__gte=day_start(since + dt.timedelta(days=1)),
         )
         .annotate(assessment_id=F("assessments__id"), assessed_at=F("assessments__assessed_at"))
         .order_by("-assessed_at", "-assessment_id")

@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
+from django.db.models.functions import Round
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from clinic.accounts.models import DISPLAY_NAME_FIELDS, User
 from clinic.accounts.roles import Role
+from clinic.lib.dates import within_days
 from clinic.lib.template_library import reverse_in_rows
 from clinic.lib.timeline import TimelineEvent
 from patients import selectors as patient_selectors
@@ -25,6 +29,7 @@ from procedures import evaluation, outcomes, safety
 from procedures.models import (
     STAGE_ORDER,
     FollowUp,
+    FollowUpKind,
     FollowUpStatus,
     ProcedurePlan,
     ProcedureRecord,
@@ -444,34 +449,6 @@ class OutcomeRow:
         )
 
 
-def _record_rows(
-    records: Sequence[ProcedureRecord], *, by_operator: bool
-) -> dict[tuple[str, str], OutcomeRow]:
-    rows: dict[tuple[str, str], OutcomeRow] = {}
-    for record in records:
-        type_name = record.plan.procedure_type.name
-        operator = record.performed_by.display_name if by_operator else ""
-        row = rows.setdefault((type_name, operator), OutcomeRow(type_name, operator))
-        row.performed += 1
-        if record.had_complications:
-            row.with_complications += 1
-            for complication in record.complications:
-                row.complications[complication.get("severity", "")] += 1
-        for follow_up in record.follow_ups.all():
-            point = row.points.setdefault(
-                follow_up.day, PointSummary(follow_up.day, follow_up.get_kind_display())
-            )
-            point.due += 1
-            reduction = outcomes.reduction_percent(record.baseline_pain, follow_up.pain)
-            if reduction is None:
-                continue
-            point.measured += 1
-            for threshold in outcomes.REPORT_THRESHOLDS:
-                if reduction >= threshold:
-                    point.reached[threshold] += 1
-    return rows
-
-
 def outcomes_report(
     *,
     date_from: dt.date | None = None,
@@ -479,22 +456,105 @@ def outcomes_report(
     procedure_type: ProcedureType | None = None,
     by_operator: bool = False,
 ) -> list[OutcomeRow]:
-    """Performed procedures per type (and operator) with their measured outcomes: two queries.
+    """Performed procedures per type (and operator) with their measured outcomes.
 
     Each performed procedure counts once; a follow-up point counts as measured when the record
-    has a baseline and the follow-up a pain score (snapshots kept by the services).
+    has a baseline and the follow-up a pain score (snapshots kept by the services), and reaches
+    a threshold when its reduction (outcomes.reduction_percent, to one decimal) does.
+
+    Counted by PostgreSQL, three queries (and one for the operators' names) whatever the
+    number of procedures: on a clinic of some 50,000 procedures, reading them all with their
+    follow-ups took over ten seconds.
     """
-    records = ProcedureRecord.objects.select_related(
-        "plan__procedure_type", "performed_by"
-    ).prefetch_related(Prefetch("follow_ups", queryset=FollowUp.objects.order_by("day")))
-    if date_from is not None:
-        records = records.filter(performed_at__date__gte=date_from)
-    if date_to is not None:
-        records = records.filter(performed_at__date__lte=date_to)
+    records = ProcedureRecord.objects.filter(within_days("performed_at", date_from, date_to))
     if procedure_type is not None:
         records = records.filter(plan__procedure_type=procedure_type)
-    rows = _record_rows(list(records.order_by("performed_at")), by_operator=by_operator)
+    records = records.order_by()
+    group = ["plan__procedure_type__name", *(["performed_by"] if by_operator else [])]
+
+    def key_of(values: dict[str, Any], prefix: str = "") -> tuple[str, int | None]:
+        return values[f"{prefix}plan__procedure_type__name"], values.get(f"{prefix}performed_by")
+
+    counts = records.values(*group).annotate(
+        performed=Count("id"), with_complications=Count("id", filter=Q(had_complications=True))
+    )
+    baseline, pain = F("record__baseline_pain"), F("pain")
+    measured = Q(pain__isnull=False, record__baseline_pain__gt=0)
+    reduction = Round((baseline - pain) / baseline * 100, 1)
+    points = (
+        FollowUp.objects.filter(record__in=records.values("id"))
+        .order_by()
+        .values(*(f"record__{name}" for name in group), "day")
+        .annotate(
+            kind=Min("kind"),
+            due=Count("id"),
+            measured=Count("id", filter=measured),
+            **{
+                f"reached_{threshold}": Count(
+                    "id", filter=measured & Q(GreaterThanOrEqual(reduction, threshold))
+                )
+                for threshold in outcomes.REPORT_THRESHOLDS
+            },
+        )
+    )
+    complications = _complication_counts(records, by_operator=by_operator)
+
+    counted = list(counts)
+    operators = {key_of(values)[1] for values in counted} - {None}
+    names = {
+        pk: user.display_name for pk, user in User.objects.names_only().in_bulk(operators).items()
+    }
+    kinds = dict(FollowUpKind.choices)
+    rows: dict[tuple[str, str], OutcomeRow] = {}
+
+    def row_of(type_name: str, operator: int | None) -> OutcomeRow:
+        # Rows are named by the operator's name, as the report shows them.
+        name = names.get(operator, "") if by_operator else ""
+        return rows.setdefault((type_name, name), OutcomeRow(type_name, name))
+
+    for values in counted:
+        row = row_of(*key_of(values))
+        row.performed += values["performed"]
+        row.with_complications += values["with_complications"]
+    for (type_name, operator, severity), number in complications.items():
+        row_of(type_name, operator).complications[severity] += number
+    for values in points:
+        row = row_of(*key_of(values, "record__"))
+        day = values["day"]
+        point = row.points.setdefault(day, PointSummary(day, str(kinds.get(values["kind"], ""))))
+        point.due += values["due"]
+        point.measured += values["measured"]
+        for threshold in outcomes.REPORT_THRESHOLDS:
+            point.reached[threshold] += values[f"reached_{threshold}"]
     return [rows[key] for key in sorted(rows)]
+
+
+def _complication_counts(
+    records: QuerySet[ProcedureRecord], *, by_operator: bool
+) -> dict[tuple[str, int | None, str], int]:
+    """How many complications of each severity the records with complications list, by
+    procedure type (and operator): one query. Each element of a record's `complications` counts;
+    one without a severity counts under ""."""
+    ids, params = records.filter(had_complications=True).values("id").query.sql_with_params()
+    record_table = ProcedureRecord._meta.db_table
+    plan_table = ProcedurePlan._meta.db_table
+    type_table = ProcedureType._meta.db_table
+    operator = "r.performed_by_id" if by_operator else "NULL::bigint"
+    sql = f"""
+        SELECT t.name, {operator}, COALESCE(c.element ->> 'severity', ''), count(*)
+        FROM {record_table} r
+        JOIN {plan_table} p ON p.id = r.plan_id
+        JOIN {type_table} t ON t.id = p.procedure_type_id
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE WHEN jsonb_typeof(r.complications) = 'array' THEN r.complications
+            ELSE '[]'::jsonb END
+        ) AS c(element)
+        WHERE r.id IN ({ids})
+        GROUP BY 1, 2, 3
+    """  # noqa: S608 (table names from the models; the values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(name, who, severity): number for name, who, severity, number in cursor}
 
 
 # --- timeline ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pghistory.models import Events
 
 from clinic.accounts.models import User, UserGroupsEvent
 from clinic.audit.models import AccessLog
+from clinic.lib.dates import within_days
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,7 @@ def access_log_list(filters: AccessFilter) -> QuerySet[AccessLog]:
         events = events.filter(patient_code=filters.patient_code)
     if filters.action:
         events = events.filter(action=filters.action)
-    if filters.date_from is not None:
-        events = events.filter(at__date__gte=filters.date_from)
-    if filters.date_to is not None:
-        events = events.filter(at__date__lte=filters.date_to)
-    return events
+    return events.filter(within_days("at", filters.date_from, filters.date_to))
 
 
 def staff_change_list(
@@ -43,11 +40,7 @@ def staff_change_list(
     events = Events.objects.across(user_event_model, UserGroupsEvent).order_by("-pgh_created_at")
     if actor is not None:
         events = events.filter(pgh_context__user=actor.pk)
-    if date_from is not None:
-        events = events.filter(pgh_created_at__date__gte=date_from)
-    if date_to is not None:
-        events = events.filter(pgh_created_at__date__lte=date_to)
-    return events
+    return events.filter(within_days("pgh_created_at", date_from, date_to))
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
+from clinic.lib.dates import within_days
 from clinic.reminders.models import Delivery, Notification, Reminder
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def reminder_queue(
@@ -38,10 +34,7 @@ def reminder_queue(
             | Q(recipient_contact__icontains=word)
         )
     # Dates are the clinic's local days.
-    if due_from:
-        reminders = reminders.filter(due_at__gte=_start_of(due_from))
-    if due_to:
-        reminders = reminders.filter(due_at__lt=_start_of(due_to + timedelta(days=1)))
+    reminders = reminders.filter(within_days("due_at", due_from, due_to))
     return reminders.order_by("-due_at", "-id")
 
 

@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC)
 # Session (read, then touched in a savepoint: 4), user, two-factor device, roles, unread
-# notifications, the procedures of the filter, the records and their follow-ups.
-REPORT_QUERIES = 11
+# notifications, the procedures of the filter, then the report: procedures counted, follow-up
+# points counted, complications counted and (by operator) the operators' names.
+REPORT_QUERIES = 13
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +89,37 @@ def test_the_report_counts_procedures_and_shares_by_follow_up_point(
         {"severe": 1},
     )
     assert [point.measured for point in block.point_list] == [0, 0]
+
+
+def test_a_reduction_counts_only_when_it_reaches_the_threshold_and_worse_pain_counts_as_measured(
+    clinician: User,
+) -> None:
+    # 6.7 → 4.7 is a 29.9 % reduction (outcomes.reduction_percent): measured, below 30 %.
+    # 10 → 7 is exactly 30 %; 4 → 6 is worse (-50 %): measured, no threshold reached.
+    for baseline, pain in (("6.7", "4.7"), ("10", "7"), ("4", "6")):
+        measured(perform(clinician), baseline, pain)
+
+    (row,) = selectors.outcomes_report()
+
+    day1 = row.point_list[0]
+    assert (day1.due, day1.measured, day1.reached) == (3, 3, {30: 1, 50: 0})
+
+
+def test_each_complication_of_a_record_counts_under_its_severity(clinician: User) -> None:
+    record = perform(clinician)
+    record.had_complications = True
+    record.complications = [
+        {"description": "Hypotension", "severity": "mild"},
+        {"description": "Vasovagal episode", "severity": "mild"},
+        {"description": "Not graded"},
+    ]
+    record.save(update_fields=["had_complications", "complications"])
+    perform(clinician)  # without complications
+
+    (row,) = selectors.outcomes_report()
+
+    assert (row.performed, row.with_complications) == (2, 1)
+    assert dict(row.complications) == {"mild": 2, "": 1}
 
 
 def test_the_report_groups_by_operator(records: list[ProcedureRecord], operators: Any) -> None:
