@@ -166,6 +166,27 @@ def test_the_report_measures_from_recorded_assessments(clinician: User, now: Any
     assert (row.point_list[0].measured, row.point_list[0].reached) == (1, {30: 1, 50: 0})
 
 
+def test_the_page_groups_each_procedure_s_follow_up_points_and_escapes_names(
+    records: list[ProcedureRecord], clinician: User, operators: Any
+) -> None:
+    operator = operators[1]
+    operator.last_name = "<Okoro>"
+    operator.save(update_fields=["last_name"])
+
+    text = (
+        client_for(clinician).get(reverse("procedures:outcomes-report"), {"by_operator": "on"}).text
+    )
+
+    body = text.split("<tbody>")[1].split("</tbody>")[0]
+    assert "<Okoro>" not in body and "Bola &lt;Okoro&gt;" in body
+    # The neurolysis has three follow-up points: its cells span three rows, one per point.
+    neurolysis = body.split('<tr class="border-top">')[1]
+    assert neurolysis.count('rowspan="3"') == 4  # procedure, operator, performed, complications
+    assert neurolysis.count("<tr>") == 2
+    assert "Reassessment" in neurolysis and "day 14" in neurolysis
+    assert "0 / 1" in neurolysis  # his one procedure had no baseline: nothing measured
+
+
 def test_the_page_shows_the_report_with_a_fixed_number_of_queries(
     records: list[ProcedureRecord], clinician: User, django_assert_max_num_queries: Any
 ) -> None:
