@@ -27,10 +27,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Window,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import RowNumber
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.utils import timezone
 from pghistory.models import Events
@@ -233,24 +231,34 @@ class LatestScores:
         return bool(self.self_harm or self.severe_symptoms or self.severe_pain_twice)
 
 
+# The two latest responses of each instrument, with their assessment's moment, code and pain
+# intensity (not in error). Written as SQL: the ORM's version of this window query (a filter on a
+# window, which Django wraps in two subqueries) took longer to build and compile than
+# PostgreSQL took to run it, on every chart.
+_LATEST_TWO_RESPONSES = """
+    SELECT response.*, assessment.assessed_at AS at, assessment.code AS assessment_code,
+           assessment.pain_intensity AS assessment_pain,
+           assessment.pain_source AS assessment_pain_source, ranked.rank
+    FROM (
+        SELECT response.id, row_number() OVER (
+            PARTITION BY response.instrument
+            ORDER BY assessment.assessed_at DESC, response.assessment_id DESC
+        ) AS rank
+        FROM {responses} response
+        JOIN {assessments} assessment ON assessment.id = response.assessment_id
+        WHERE assessment.patient_id = %s AND assessment.entered_in_error_at IS NULL
+    ) ranked
+    JOIN {responses} response ON response.id = ranked.id
+    JOIN {assessments} assessment ON assessment.id = response.assessment_id
+    WHERE ranked.rank <= 2
+"""
+
+
 def _latest_two_responses(patient: Patient) -> list[InstrumentResponse]:
-    ranked = (
-        InstrumentResponse.objects.filter(
-            assessment__patient=patient, assessment__entered_in_error_at__isnull=True
-        )
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("instrument")],
-                order_by=[F("assessment__assessed_at").desc(), F("assessment_id").desc()],
-            ),
-            at=F("assessment__assessed_at"),
-            assessment_code=F("assessment__code"),
-            assessment_pain=F("assessment__pain_intensity"),
-            assessment_pain_source=F("assessment__pain_source"),
-        )
-        .filter(rank__lte=2)
+    sql = _LATEST_TWO_RESPONSES.format(
+        responses=InstrumentResponse._meta.db_table, assessments=Assessment._meta.db_table
     )
+    ranked = InstrumentResponse.objects.raw(sql, [patient.pk])
     return sorted(ranked, key=lambda r: (r.instrument, r.rank))  # type: ignore[attr-defined]
 
 
