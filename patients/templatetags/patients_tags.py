@@ -144,9 +144,11 @@ def patient_rows(patients: Iterable[Any]) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def section_heading(context: Any, title: str, kind: str, anchor: str, section: Any) -> SafeString:
+def section_heading(context: Any, title: str, anchor: str, section: Any) -> SafeString:
     """A chart section's heading: its title, how many entries in error it hides (a link that
-    shows them) and, for those who may edit the record, its Add button."""
+    shows them) and, for those who may edit the record, its Add button. The section's name is
+    its kind of entry (the `patients:<kind>-add` URL, the `<kind>-heading` id)."""
+    kind = section.name
     hidden = ""
     if section.hidden_in_error:
         hidden = format_row(
@@ -186,12 +188,10 @@ def section_heading(context: Any, title: str, kind: str, anchor: str, section: A
 _IN_ERROR_ROW = SafeString(' class="text-secondary entry-in-error"')
 
 
-def _table_rows(
-    context: Any, entries: Iterable[Any], kind: str, cells: Any, *tds: str
-) -> SafeString:
-    """`<tr>` rows of `entries`: the row's class, then `tds` filled from `cells(entry)`, then
-    the entry's actions."""
-    actions = EntryActions(context, kind)
+def _table_rows(context: Any, section: Any, cells: Any, *tds: str) -> SafeString:
+    """`<tr>` rows of the section's entries: the row's class, then `tds` filled from
+    `cells(entry)`, then the entry's actions (the section's name is their kind)."""
+    actions = EntryActions(context, section.name)
     template_ = (
         "<tr{}>\n" + "".join(f"{td}\n" for td in tds) + '<td class="text-end">{}</td>\n</tr>'
     )
@@ -200,7 +200,7 @@ def _table_rows(
         template_,
         (
             (_IN_ERROR_ROW if entry.in_error else "", *cells(entry), actions(entry))
-            for entry in entries
+            for entry in section.entries
         ),
     )
 
@@ -269,8 +269,7 @@ def medication_rows(context: Any, chart: Any) -> SafeString:
 
     return _table_rows(
         context,
-        chart.current_medications.entries,
-        "medication",
+        chart.current_medications,
         cells,
         '<td>{} <span class="badge text-bg-light border">{}</span>{}</td>',
         "<td>{} {}</td>",
@@ -295,8 +294,7 @@ def lab_rows(context: Any, chart: Any) -> SafeString:
 
     return _table_rows(
         context,
-        chart.recent_labs.entries,
-        "lab-result",
+        chart.recent_labs,
         cells,
         "<td>{}</td>",
         "<td>{}</td>",
@@ -321,8 +319,7 @@ def diagnosis_rows(context: Any, chart: Any) -> SafeString:
 
     return _table_rows(
         context,
-        chart.diagnoses.entries,
-        "diagnosis",
+        chart.diagnoses,
         cells,
         "<td>{}{}</td>",
         "<td>{}</td>",
@@ -365,8 +362,7 @@ def oncology_event_rows(context: Any, chart: Any) -> SafeString:
 
     return _table_rows(
         context,
-        chart.oncology_events.entries,
-        "oncology-event",
+        chart.oncology_events,
         cells,
         "<td>{}{}</td>",
         "<td>{}</td>",
@@ -390,8 +386,7 @@ def goal_rows(context: Any, chart: Any) -> SafeString:
 
     return _table_rows(
         context,
-        chart.goals.entries,
-        "goal",
+        chart.goals,
         cells,
         "<td>“{}”</td>",
         "<td>{}</td>",

@@ -177,7 +177,7 @@ def outcome_rows(rows: Iterable[Any], by_operator: bool) -> SafeString:
 
     def group(row: Any) -> SafeString:
         cells = points(row)
-        span = len(row.point_list) or 1
+        span = len(cells)  # a row per follow-up point, or one saying there is none
         complications = ""
         if row.with_complications:
             complications = format_row(
