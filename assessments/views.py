@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -25,6 +26,7 @@ from assessments.models import Assessment, AssessmentContext
 from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
+from clinic.lib import record_version
 from clinic.lib.access import roles
 from clinic.lib.htmx import wants_fragment
 from patients.access import can_edit_clinical, get_patient_for_user
@@ -319,15 +321,26 @@ def assessment_in_error(request: HttpRequest, code: str) -> HttpResponse:
 def story_chart(request: HttpRequest, patient_code: str) -> HttpResponse:
     """One figure of the patient's story, and the same data as a table; prints on A4."""
     patient = get_patient_for_user(request, patient_code)
-    fragment = wants_fragment(request)
-    # Embedded in the chart, the figure shows no goals table: their reviews are not read.
-    story = selectors.story(patient, goal_reviews=not fragment)
-    figure = chart.story_figure(story)
+    if wants_fragment(request):
+        # Embedded in the patient's chart page: the figure only, the same for every viewer,
+        # kept under the record's version (drawn again when anything in it changes).
+        def build() -> str:
+            record = Patient.objects.get(pk=patient.pk)
+            # Without the goals table, the goals' reviews are not read.
+            story = selectors.story(record, goal_reviews=False)
+            context = {"patient": record, "story": story, "embedded": True}
+            return render_to_string(
+                "assessments/_figure.html", {**context, "figure": chart.story_figure(story)}
+            )
+
+        # The day: medicines still taken are drawn up to today.
+        variant = (timezone.localdate().isoformat(),)
+        figure = record_version.cached_page("story-figure", patient.pk, variant, build)
+        _log_view(request, patient, patient, "story chart")
+        return HttpResponse(figure)
+    story = selectors.story(patient)
     _log_view(request, patient, patient, "story chart")
-    context = {"patient": patient, "story": story, "figure": figure}
-    if fragment:
-        # Embedded in the patient's chart page: the figure only.
-        return render(request, "assessments/_figure.html", {**context, "embedded": True})
+    context = {"patient": patient, "story": story, "figure": chart.story_figure(story)}
     context.update(
         header=patient_header(patient),
         latest=selectors.latest_scores(patient),

@@ -160,6 +160,14 @@ CACHES = {
         "LOCATION": "drawings",
         "OPTIONS": {"MAX_ENTRIES": 300},
     },
+    # Pages drawn from a patient's record (the chart, its story figure), each under the record's
+    # version (clinic.lib.record_version), so none is ever stale. Patient data: in the process.
+    "records": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "records",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 200},
+    },
 }
 
 # --- Authentication ----------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
 from clinic.audit.services import access_log_record
+from clinic.lib import record_version
 from clinic.lib.access import roles
 from clinic.lib.forms import add_validation_errors
 from clinic.lib.htmx import wants_fragment
@@ -204,18 +207,31 @@ def _conflict(
 def patient_detail(request: HttpRequest, code: str) -> HttpResponse:
     patient = get_patient_for_user(request, code)
     show_in_error = request.GET.get("in_error") == "1"
-    chart = selectors.patient_chart(patient, show_in_error=show_in_error)
+    can_edit = can_edit_clinical(request.user)
+    can_record = request.user.has_role(Role.CLINICIAN)  # type: ignore[union-attr]
+    today = timezone.localdate()
+
+    def build() -> str:
+        # Read again after the record's version: the page must be no older than its key.
+        record = Patient.objects.select_related("primary_clinician").get(pk=patient.pk)
+        chart = selectors.patient_chart(record, show_in_error=show_in_error, today=today)
+        context = {
+            "chart": chart,
+            "patient": record,
+            "header": chart.header,
+            "show_in_error": show_in_error,
+            "can_edit_clinical": can_edit,
+            "can_record": can_record,
+        }
+        # No request: what the content shows depends on the viewer only through these flags.
+        return render_to_string("patients/_chart_body.html", context)
+
+    variant = (today.isoformat(), show_in_error, can_edit, can_record)
+    body = record_version.cached_page("chart", patient.pk, variant, build)
     access_log_record(
         request=request, action=AccessAction.VIEW, patient_code=patient.code, obj=patient
     )
-    context = {
-        "chart": chart,
-        "patient": patient,
-        "header": chart.header,
-        "show_in_error": show_in_error,
-        "can_edit_clinical": can_edit_clinical(request.user),
-    }
-    return render(request, "patients/chart.html", context)
+    return render(request, "patients/chart.html", {"patient": patient, "body": body})
 
 
 @roles(*READERS)

@@ -14,7 +14,7 @@ class ProceduresConfig(AppConfig):
     verbose_name = "Procedures"
 
     def ready(self) -> None:
-        from clinic.lib import timeline
+        from clinic.lib import record_version, timeline
         from clinic.reminders import registry
         from procedures import selectors, services
 
@@ -26,6 +26,10 @@ class ProceduresConfig(AppConfig):
             still_due=services.followup_still_due,
         )
         timeline.register(selectors.timeline_events)
+        # The rows of a patient's record, for its version (the chart is kept under it).
+        record_version.register("procedures.ProcedurePlan", shows=("procedure_type",))
+        record_version.register("procedures.ProcedureRecord", via="plan")
+        record_version.register("procedures.FollowUp", via="plan")
         # Completing a follow-up when its assessment is saved (assessments/hooks.py). Looked up
         # rather than imported so that this app works while the assessments app has no hooks.
         if importlib.util.find_spec("assessments.hooks") is not None:

@@ -141,6 +141,16 @@ def fresh_sign_in_policy() -> Iterator[None]:
     policy.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def no_kept_pages() -> Iterator[None]:
+    """Pages kept under a record's version live in the process; a test starts without them."""
+    from django.core.cache import caches
+
+    caches["records"].clear()
+    yield
+    caches["records"].clear()
+
+
 @pytest.fixture
 def client() -> Client:
     return HttpsClient()

@@ -186,10 +186,15 @@ def assessment_summary(context: Any, patient: Any) -> dict[str, Any]:
     """Latest scores, alerts and the story chart for the patient's chart page (one query)."""
     request = context.get("request")
     user = getattr(request, "user", None)
+    # The chart renders its content without a request (it is kept for every clinician alike):
+    # it says whether the viewer records assessments.
+    can_record = context.get("can_record")
+    if can_record is None:
+        can_record = bool(user and user.is_authenticated and user.has_role("clinician"))
     return {
         "patient": patient,
         "latest": selectors.latest_scores(patient),
-        "can_record": bool(user and user.is_authenticated and user.has_role("clinician")),
+        "can_record": can_record,
         "request": request,
     }
 
