@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -228,29 +230,49 @@ def suggestion_window(meeting: Meeting) -> tuple[dt.date, dt.date]:
     return min(day, timezone.localdate()) - DEFAULT_LOOKBACK, day
 
 
+# The suggestions are six searches of the whole clinic (some 40 ms on 50,000 patients), asked
+# for each time a coordinator's agenda page opens. What they found is kept for the same meeting,
+# viewer, listed cases and state of the searched tables (`sources.latest_changes`): any change
+# to those tables searches again at the next request. The state is read from the tables' newest
+# history rows; two changes committed out of the order they began in can hide the first from it,
+# so nothing is kept longer than this either.
+SUGGESTIONS_KEPT_SECONDS = 60
+
+
 def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
-    """Cases the coordinator may add, with their reasons; patients already listed left out."""
-    since, day = suggestion_window(meeting)
+    """Cases the coordinator may add, with their reasons; patients already listed left out.
+
+    What the searches found (patients, reasons, details) is kept while the searched tables do not
+    change (see SUGGESTIONS_KEPT_SECONDS). The patients' names and restriction, and the viewer's
+    right to open each, are read every time: a record restricted a moment ago is not suggested
+    to someone who may no longer open it."""
     listed = set(
         meeting.items.exclude(status=ItemStatus.REMOVED).values_list("patient_id", flat=True)
     )
-    # A suggestion shows the patient's name and links to the chart: the other columns of 300
-    # patient rows would be read and converted for nothing.
-    visible = visible_patients(user).exclude(pk__in=listed).only(*sources.PATIENT_FIELDS)
-    limit = SUGGESTIONS_PER_REASON
-    today = timezone.localdate()
-    found = [
-        *sources.new_referrals(visible, since=since, until=day, limit=limit),
-        *sources.plans_awaiting_approval(visible, limit=limit),
-        *sources.follow_ups_due(visible, by_day=day + FOLLOW_UP_HORIZON, limit=limit),
-        *sources.worsening_pain(user, since=since, today=today, exclude=listed, limit=limit),
-        *sources.self_harm_flags(visible, since=since, limit=limit),
-        *sources.devices_due(visible, by_day=day + DEVICE_HORIZON, limit=limit),
-    ]
+    state = (meeting.pk, user.pk, sorted(listed), timezone.localdate(), sources.latest_changes())
+    key = "suggestions:" + hashlib.sha256(repr(state).encode()).hexdigest()
+    kept = caches["records"]
+    found: list[tuple[int, str, str, Any]] | None = kept.get(key)
+    if found is None:
+        found = [
+            (s.patient.pk, s.reason, s.detail, s.plan_code)
+            for s in _search_suggestions(meeting, user=user, listed=listed)
+        ]
+        kept.set(key, found, SUGGESTIONS_KEPT_SECONDS)
+    patients = {
+        patient.pk: patient
+        for patient in Patient.objects.filter(pk__in={row[0] for row in found}).only(
+            *sources.PATIENT_FIELDS, "primary_clinician_id"
+        )
+    }
+    visible = visible_among(user, patients.values())
     cases: dict[int, SuggestedCase] = {}
-    for suggestion in found:
-        case = cases.setdefault(suggestion.patient.pk, SuggestedCase(suggestion.patient, []))
-        case.suggestions.append(suggestion)
+    for patient_id, reason, detail, plan_code in found:
+        if patient_id not in visible:
+            continue
+        patient = patients[patient_id]
+        case = cases.setdefault(patient_id, SuggestedCase(patient, []))
+        case.suggestions.append(sources.Suggestion(patient, reason, detail, plan_code))
     for case in cases.values():
         case.suggestions.sort(key=lambda s: REASON_PRIORITY.index(ItemReason(s.reason)))
     return sorted(
@@ -261,6 +283,27 @@ def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
             case.patient.pk,
         ),
     )
+
+
+def _search_suggestions(
+    meeting: Meeting, *, user: Any, listed: set[int]
+) -> list[sources.Suggestion]:
+    """The six searches, each of the patients `user` may open, at most SUGGESTIONS_PER_REASON
+    patients each."""
+    since, day = suggestion_window(meeting)
+    # A suggestion shows the patient's name and links to the chart: the other columns of 300
+    # patient rows would be read and converted for nothing.
+    visible = visible_patients(user).exclude(pk__in=listed).only(*sources.PATIENT_FIELDS)
+    limit = SUGGESTIONS_PER_REASON
+    today = timezone.localdate()
+    return [
+        *sources.new_referrals(visible, since=since, until=day, limit=limit),
+        *sources.plans_awaiting_approval(visible, limit=limit),
+        *sources.follow_ups_due(visible, by_day=day + FOLLOW_UP_HORIZON, limit=limit),
+        *sources.worsening_pain(user, since=since, today=today, exclude=listed, limit=limit),
+        *sources.self_harm_flags(visible, since=since, limit=limit),
+        *sources.devices_due(visible, by_day=day + DEVICE_HORIZON, limit=limit),
+    ]
 
 
 def proposable_meetings(now: dt.datetime) -> QuerySet[Meeting]:

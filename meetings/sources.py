@@ -104,6 +104,35 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+# The tables the suggestions search, by their history: django-pghistory writes a row, from a
+# trigger, for every insert and update (through the ORM or not).
+SEARCHED_HISTORY = (
+    "patients.PatientEvent",
+    "patients.CareTeamMemberEvent",
+    "patients.DeviceEvent",
+    "assessments.AssessmentEvent",
+    "procedures.ProcedurePlanEvent",
+    "procedures.FollowUpEvent",
+    "meetings.MeetingEvent",
+    "meetings.AgendaItemEvent",
+)
+
+
+def latest_changes() -> tuple[Any, ...]:
+    """The newest history row of each searched table: any change to them changes this (one
+    query of index lookups)."""
+    from django.apps import apps
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    tables = [quote(apps.get_model(label)._meta.db_table) for label in SEARCHED_HISTORY]
+    # Table names from the models, quoted; nothing typed reaches this SQL.
+    newest = ", ".join(f"(SELECT max(pgh_id) FROM {table})" for table in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {newest}")
+        return tuple(cursor.fetchone())
+
+
 # --- suggestions from the patient record ---------------------------------------------------------
 
 

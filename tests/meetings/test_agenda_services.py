@@ -363,3 +363,81 @@ def test_cases_already_listed_do_not_take_the_place_of_others(monkeypatch: Any) 
     add_case(meeting, coordinator, listed)
 
     assert _suggested(meeting, coordinator, ItemReason.WORSENING_PAIN) == [waiting]
+
+
+# --- suggestions kept between requests -----------------------------------------------------------
+
+
+def _flagged_patient(clinician: Any, **fields: Any) -> Any:
+    patient = make_patient(by=clinician, **fields)
+    at = timezone.now() - dt.timedelta(days=1)
+    record_pain(patient, clinician, 4, at=at, instruments=phq9(q9=2))
+    return patient
+
+
+def test_suggestions_are_searched_once_while_nothing_searched_changes(
+    django_assert_max_num_queries: Any,
+) -> None:
+    coordinator = coordinator_user()
+    meeting = make_meeting(coordinator)
+    patient = _flagged_patient(clinician_user())
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == [patient]
+
+    # The cases listed, the searched tables' state, and the suggested patients as they are now.
+    with django_assert_max_num_queries(3):
+        assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == [patient]
+
+
+def test_a_new_flag_is_suggested_at_the_next_request() -> None:
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    first = _flagged_patient(clinician)
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == [first]
+
+    second = _flagged_patient(clinician)
+
+    assert set(_suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG)) == {first, second}
+
+
+def test_names_and_the_right_to_open_are_read_afresh_even_from_kept_suggestions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from meetings import sources
+    from patients.models import Patient
+
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    patient = _flagged_patient(clinician, family_name="Before")
+    # As if a change had not reached the searched tables' state (two commits out of order).
+    monkeypatch.setattr(sources, "latest_changes", lambda: ("frozen",))
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == [patient]
+
+    Patient.objects.filter(pk=patient.pk).update(family_name="After")
+    renamed = _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG)
+    assert [p.family_name for p in renamed] == ["After"]
+    Patient.objects.filter(pk=patient.pk).update(restricted=True)
+
+    assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == []
+
+
+def test_kept_suggestions_are_searched_again_after_a_minute(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time_machine
+
+    from meetings import sources
+
+    coordinator = coordinator_user()
+    clinician = clinician_user()
+    meeting = make_meeting(coordinator)
+    monkeypatch.setattr(sources, "latest_changes", lambda: ("frozen",))
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == []
+        patient = _flagged_patient(clinician)
+        assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == []
+
+        traveller.shift(dt.timedelta(seconds=selectors.SUGGESTIONS_KEPT_SECONDS + 1))
+
+        assert _suggested(meeting, coordinator, ItemReason.SELF_HARM_FLAG) == [patient]
