@@ -151,9 +151,19 @@ BRIEF_FIELDS = (
 )
 
 
-def _items(meeting: Meeting, *, brief: bool = False) -> list[AgendaItem]:
+# What the run view lists of each case besides the one on screen: its code, status and patient.
+RUN_LIST_FIELDS = (
+    *("code", "meeting_id", "status"),
+    *("patient__code", "patient__given_name", "patient__family_name"),
+    *("patient__restricted", "patient__primary_clinician_id"),  # who may open it
+)
+
+
+def _items(meeting: Meeting, *, brief: bool = False, run: bool = False) -> list[AgendaItem]:
     items = meeting.items.order_by("order", "id")
-    if brief:
+    if run:
+        items = items.select_related("patient").only(*RUN_LIST_FIELDS)
+    elif brief:
         items = items.select_related("patient", "presenter", "proposed_by").only(*BRIEF_FIELDS)
     else:
         items = items.select_related("patient", "presenter", "proposed_by", "decided_by")
@@ -161,13 +171,18 @@ def _items(meeting: Meeting, *, brief: bool = False) -> list[AgendaItem]:
 
 
 def agenda(
-    meeting: Meeting, *, user: Any, with_actions: bool = False, brief: bool = False
+    meeting: Meeting,
+    *,
+    user: Any,
+    with_actions: bool = False,
+    brief: bool = False,
+    run: bool = False,
 ) -> Agenda:
     """The meeting's cases in order, the proposals waiting, and what each viewer may see.
 
-    `brief`: only what the agenda page lists (BRIEF_FIELDS); any other field of an item, its
-    patient or its people costs a query each."""
-    items = _items(meeting, brief=brief)
+    `brief`: only what the agenda page lists (BRIEF_FIELDS); `run`: only what the run view lists
+    (RUN_LIST_FIELDS). Any other field of an item, its patient or its people costs a query each."""
+    items = _items(meeting, brief=brief, run=run)
     # Whether the viewer may open each case's patient (a query more only for restricted
     # records that are not the viewer's own).
     visible = visible_among(user, (item.patient for item in items))
@@ -372,7 +387,7 @@ def run_page(meeting: Meeting, *, user: Any, item_code: str = "") -> RunPage:
     """The case being discussed (the first undecided one unless asked), in a fixed count."""
     # The list of cases needs their brief fields; the case on screen is read again whole (its
     # summary, decision and who decided): thirty frozen summaries would be read for one.
-    view = agenda(meeting, user=user, with_actions=True, brief=True)
+    view = agenda(meeting, user=user, with_actions=True, run=True)
     rows = view.rows
     index = next((i for i, row in enumerate(rows) if str(row.item.code) == item_code), None)
     if index is None:
