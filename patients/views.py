@@ -208,7 +208,6 @@ def patient_detail(request: HttpRequest, code: str) -> HttpResponse:
     patient = get_patient_for_user(request, code)
     show_in_error = request.GET.get("in_error") == "1"
     can_edit = can_edit_clinical(request.user)
-    can_record = request.user.has_role(Role.CLINICIAN)  # type: ignore[union-attr]
     today = timezone.localdate()
 
     def build() -> str:
@@ -221,12 +220,11 @@ def patient_detail(request: HttpRequest, code: str) -> HttpResponse:
             "header": chart.header,
             "show_in_error": show_in_error,
             "can_edit_clinical": can_edit,
-            "can_record": can_record,
         }
-        # No request: what the content shows depends on the viewer only through these flags.
+        # No request: what the content shows depends on the viewer only through this flag.
         return render_to_string("patients/_chart_body.html", context)
 
-    variant = (today.isoformat(), show_in_error, can_edit, can_record)
+    variant = (today.isoformat(), show_in_error, can_edit)
     body = record_version.cached_page("chart", patient.pk, variant, build)
     access_log_record(
         request=request, action=AccessAction.VIEW, patient_code=patient.code, obj=patient

@@ -183,19 +183,15 @@ def band_label(response: Any) -> str:
 
 @register.inclusion_tag("assessments/_summary.html", takes_context=True)
 def assessment_summary(context: Any, patient: Any) -> dict[str, Any]:
-    """Latest scores, alerts and the story chart for the patient's chart page (one query)."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    # The chart renders its content without a request (it is kept for every clinician alike):
-    # it says whether the viewer records assessments.
-    can_record = context.get("can_record")
-    if can_record is None:
-        can_record = bool(user and user.is_authenticated and user.has_role("clinician"))
+    """Latest scores, alerts and the story chart for the patient's chart page (one query).
+
+    The chart's content is rendered without a request (it is kept for every viewer with the
+    same rights): recording an assessment is a clinical edit, as the chart's `can_edit_clinical`
+    says."""
     return {
         "patient": patient,
         "latest": selectors.latest_scores(patient),
-        "can_record": can_record,
-        "request": request,
+        "can_record": bool(context.get("can_edit_clinical")),
     }
 
 
