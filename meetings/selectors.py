@@ -159,12 +159,12 @@ RUN_LIST_FIELDS = (
 )
 
 
-def _items(meeting: Meeting, *, brief: bool = False, run: bool = False) -> list[AgendaItem]:
+def _items(meeting: Meeting, *, fields: Sequence[str] = ()) -> list[AgendaItem]:
     items = meeting.items.order_by("order", "id")
-    if run:
-        items = items.select_related("patient").only(*RUN_LIST_FIELDS)
-    elif brief:
-        items = items.select_related("patient", "presenter", "proposed_by").only(*BRIEF_FIELDS)
+    if fields:
+        # Joined: the rows the fields name (`patient__code`: the patient).
+        related = sorted({name.split("__")[0] for name in fields if "__" in name})
+        items = items.select_related(*related).only(*fields)
     else:
         items = items.select_related("patient", "presenter", "proposed_by", "decided_by")
     return list(items)
@@ -175,14 +175,14 @@ def agenda(
     *,
     user: Any,
     with_actions: bool = False,
-    brief: bool = False,
-    run: bool = False,
+    fields: Sequence[str] = (),
 ) -> Agenda:
     """The meeting's cases in order, the proposals waiting, and what each viewer may see.
 
-    `brief`: only what the agenda page lists (BRIEF_FIELDS); `run`: only what the run view lists
-    (RUN_LIST_FIELDS). Any other field of an item, its patient or its people costs a query each."""
-    items = _items(meeting, brief=brief, run=run)
+    `fields`: only these of each item and the rows they name, e.g. what the agenda page lists
+    (BRIEF_FIELDS) or the run view (RUN_LIST_FIELDS); any other field of an item, its patient or
+    its people then costs a query each. Without them, items are read whole."""
+    items = _items(meeting, fields=fields)
     # Whether the viewer may open each case's patient (a query more only for restricted
     # records that are not the viewer's own).
     visible = visible_among(user, (item.patient for item in items))
@@ -385,9 +385,9 @@ class RunPage:
 
 def run_page(meeting: Meeting, *, user: Any, item_code: str = "") -> RunPage:
     """The case being discussed (the first undecided one unless asked), in a fixed count."""
-    # The list of cases needs their brief fields; the case on screen is read again whole (its
+    # The list of cases needs a few fields of each; the case on screen is read again whole (its
     # summary, decision and who decided): thirty frozen summaries would be read for one.
-    view = agenda(meeting, user=user, with_actions=True, run=True)
+    view = agenda(meeting, user=user, with_actions=True, fields=RUN_LIST_FIELDS)
     rows = view.rows
     index = next((i for i, row in enumerate(rows) if str(row.item.code) == item_code), None)
     if index is None:

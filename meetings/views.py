@@ -202,7 +202,7 @@ def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
     meeting = get_meeting(request, code)
     # The summaries and the suggested cases load on demand (item_summary, meeting_suggestions):
     # thirty summaries and six suggestion searches would make every view of the agenda slow.
-    agenda = selectors.agenda(meeting, user=request.user, brief=True)
+    agenda = selectors.agenda(meeting, user=request.user, fields=selectors.BRIEF_FIELDS)
     manage = can_manage(request.user)
     log_patients(
         request,
