@@ -14,8 +14,11 @@ second factor passed), and measures each page twice:
   fixed, not derived from the pages, so runs before and after a change are compared at one load.
 
 The floor is `bench/floor/`: one query of twelve rows and a small template through the full
-middleware stack. The table gives p50/p95/p99, requests per second, the ratio of each page's p95
-to the floor's p95, and the queries each page runs (counted in-process on the same database).
+middleware stack. It is measured in slices at the same rate, one slice before each page (about
+`--requests` floor requests in all), so that a page is compared with a floor measured throughout
+the run, not only in its first minute: the machine's speed drifts within a run. The table gives
+p50/p95/p99, requests per second, the ratio of each page's p95 to the floor's p95, and the
+queries each page runs (counted in-process on the same database).
 At the end it reports each gunicorn worker's peak memory. This is a script, not a test: it
 reports figures, and `--check` makes it exit non-zero when a goal is missed.
 """
@@ -493,11 +496,18 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"throughput {page.name}: {page.rps:.1f} requests/s", flush=True)
         rate = args.rate
-        for page in pages:
+        floor, measured = pages[0], pages[1:]
+        # The floor is measured in slices, one before each page, so that it is measured under
+        # the machine's conditions of the whole run rather than of its first minute only.
+        floor_slice = max(20, -(-args.requests // len(measured)))
+        for page in measured:
             keep_sessions_alive(requester, pages)
+            floor.latencies += open_loop(requester, floor, rate=rate, requests=floor_slice)
             page.latencies = open_loop(requester, page, rate=rate, requests=args.requests)
             print(
-                f"latency at {rate:g}/s {page.name}: p95 {page.percentile(0.95):.1f} ms", flush=True
+                f"latency at {rate:g}/s {page.name}: p95 {page.percentile(0.95):.1f} ms "
+                f"(floor so far {floor.percentile(0.95):.1f} ms)",
+                flush=True,
             )
         memory = worker_memory_mb(server)
     finally:
