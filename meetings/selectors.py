@@ -151,11 +151,16 @@ BRIEF_FIELDS = (
 )
 
 
-# What the run view lists of each case besides the one on screen: its code, status and patient.
+# What the run view reads of each case: its code, status and patient for the list, and what the
+# case on screen shows of its decision. The frozen summary (some 10 kB of JSON) is not read: its
+# HTML is kept once drawn (`frozen_summary`), and a case on screen whose HTML is not kept yet
+# reads it then, one query.
 RUN_LIST_FIELDS = (
     *("code", "meeting_id", "status"),
     *("patient__code", "patient__given_name", "patient__family_name"),
     *("patient__restricted", "patient__primary_clinician_id"),  # who may open it
+    *("summary_frozen_at", "decision_kind", "decision", "discussion", "plan_code", "decided_at"),
+    *(f"decided_by__{name}" for name in DISPLAY_NAME_FIELDS),
 )
 
 
@@ -360,12 +365,19 @@ def quorum(attendance: Sequence[Attendance], required: Sequence[str]) -> Quorum:
     return Quorum(tuple(required), tuple(sorted(present)))
 
 
-def attendance_of(meeting: Meeting) -> list[Attendance]:
-    return list(
-        meeting.attendance.select_related("person").order_by(
-            "person__last_name", "person__first_name", "id"
-        )
+def attendance_of(meeting: Meeting, *, fields: Sequence[str] = ()) -> list[Attendance]:
+    """Who attends, by name; `fields`: only these of each row and its person."""
+    rows = meeting.attendance.select_related("person").order_by(
+        "person__last_name", "person__first_name", "id"
     )
+    return list(rows.only(*fields) if fields else rows)
+
+
+# What the run view shows of attendance: who is present, by name and discipline.
+RUN_ATTENDANCE_FIELDS = (
+    *("meeting_id", "status", "discipline", "person__discipline"),
+    *(f"person__{name}" for name in DISPLAY_NAME_FIELDS),
+)
 
 
 # --- running the meeting -------------------------------------------------------------------------
@@ -385,19 +397,15 @@ class RunPage:
 
 def run_page(meeting: Meeting, *, user: Any, item_code: str = "") -> RunPage:
     """The case being discussed (the first undecided one unless asked), in a fixed count."""
-    # The list of cases needs a few fields of each; the case on screen is read again whole (its
-    # summary, decision and who decided): thirty frozen summaries would be read for one.
+    # Each case is read with what the list and the case on screen show (RUN_LIST_FIELDS): the
+    # thirty frozen summaries are not.
     view = agenda(meeting, user=user, with_actions=True, fields=RUN_LIST_FIELDS)
     rows = view.rows
     index = next((i for i, row in enumerate(rows) if str(row.item.code) == item_code), None)
     if index is None:
         index = next((i for i, row in enumerate(rows) if row.item.status == ItemStatus.ACCEPTED), 0)
     current = rows[index] if rows else None
-    if current is not None:
-        current.item = meeting.items.select_related(
-            "patient", "presenter", "proposed_by", "decided_by"
-        ).get(pk=current.item.pk)
-    attendance = attendance_of(meeting)
+    attendance = attendance_of(meeting, fields=RUN_ATTENDANCE_FIELDS)
     options: list[tuple[str, str]] = []
     if current is not None and current.visible and meeting.status == MeetingStatus.IN_PROGRESS:
         options = sources.plan_options([current.item.patient_id]).get(current.item.patient_id, [])
@@ -408,7 +416,7 @@ def run_page(meeting: Meeting, *, user: Any, item_code: str = "") -> RunPage:
         previous=rows[index - 1] if rows and index > 0 else None,
         next=rows[index + 1] if rows and index + 1 < len(rows) else None,
         attendance=attendance,
-        quorum=quorum(attendance, patient_selectors.policy_get().quorum_disciplines),
+        quorum=quorum(attendance, patient_selectors.quorum_disciplines()),
         plan_options=options,
     )
 

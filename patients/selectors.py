@@ -199,6 +199,12 @@ def policy_get() -> ClinicPolicy:
     return ClinicPolicy.objects.filter(singleton=True).first() or ClinicPolicy()
 
 
+def quorum_disciplines() -> list[str]:
+    """The disciplines clinic policy requires at a meeting (its default with no policy row)."""
+    row = ClinicPolicy.objects.filter(singleton=True).values_list("quorum_disciplines").first()
+    return list(row[0] if row is not None else ClinicPolicy().quorum_disciplines)
+
+
 def policy_sign_in() -> SignInPolicy | None:
     """The session and two-factor rules of the clinic policy (None when there is no row).
 

@@ -27,6 +27,13 @@ def clinician_user(discipline: str = Discipline.PAIN_ANAESTHESIA, **extra: Any) 
     return make_user(Role.CLINICIAN, discipline=discipline, **extra)
 
 
+def restricted_patient(owner: User, **fields: Any) -> Patient:
+    """A restricted record of `owner`'s, whom only its care team (`owner`) may open."""
+    return make_patient(
+        by=owner, primary_clinician=owner, restricted=True, care_team=[owner], **fields
+    )
+
+
 def make_meeting(
     by: User,
     *,

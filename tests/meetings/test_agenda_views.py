@@ -26,6 +26,7 @@ from tests.meetings.helpers import (
     plan_awaiting,
     published,
     record_pain,
+    restricted_patient,
     running,
 )
 from tests.patients.helpers import add_device, make_patient
@@ -392,9 +393,7 @@ def test_the_agenda_rows_hide_a_restricted_case_and_show_typed_text_as_text(
     coordinator: Any,
 ) -> None:
     owner = clinician_user()
-    secret = make_patient(
-        by=owner, primary_clinician=owner, restricted=True, care_team=[owner], family_name="Hidden"
-    )
+    secret = restricted_patient(owner, family_name="Hidden")
     meeting = make_meeting(coordinator, deadline=timezone.now() - dt.timedelta(hours=1))
     shown = add_case(meeting, coordinator, make_patient(family_name="O'Neil"), question="<b>Block?")
     hidden = add_case(meeting, owner, secret, question="Private question")
