@@ -25,7 +25,7 @@ from clinic.lib import record_version
 from clinic.lib.access import roles
 from clinic.lib.forms import add_validation_errors
 from clinic.lib.htmx import wants_fragment
-from clinic.lib.pagination import KeyedPaginator
+from clinic.lib.pagination import CappedPaginator, KeyedPaginator
 from patients import selectors, services
 from patients.access import (
     can_edit_clinical,
@@ -113,8 +113,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         clinician=data.get("clinician"),
         sort=data.get("sort", ""),
     )
-    rows = selectors.patient_list_rows()
-    page = KeyedPaginator(patients, PAGE_SIZE, rows=rows).get_page(request.GET.get("page"))
+    if data.get("q"):
+        # A ranked search: its keys are read once, in order, and the page's rows by key.
+        rows = selectors.patient_list_rows()
+        paginator: CappedPaginator = KeyedPaginator(patients, PAGE_SIZE, rows=rows)
+    else:
+        # Sorted by a column its index serves: counted (to the cap) and read a page at a time.
+        paginator = CappedPaginator(patients, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "query": data.get("q", "")}
     # htmx (search as you type) swaps the results only; without JavaScript the form submits.
     template = "patients/patient_list.html"
