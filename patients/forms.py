@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinic.accounts.models import Discipline
+from clinic.accounts.models import STAFF_TABLES, Discipline
+from clinic.lib.forms import KeptModelChoiceField
 from patients import selectors
 from patients.models import (
     FOLLOWUP_DAYS_FIELDS,
@@ -57,12 +58,13 @@ class PatientSearchForm(forms.Form):
         required=False,
         choices=[("", _("Any status")), *PatientStatus.choices],
     )
-    clinician = forms.ModelChoiceField(
+    clinician = KeptModelChoiceField(
         label=_("Primary clinician"),
         queryset=selectors.clinicians().names_only(),
         required=False,
         to_field_name="code",
         empty_label=_("Any clinician"),
+        kept_under=STAFF_TABLES,
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),

@@ -28,6 +28,10 @@ class Discipline(models.TextChoices):
 # What `User.display_name` reads: a query that shows people by name needs only these.
 DISPLAY_NAME_FIELDS = ("title", "first_name", "last_name", "username")
 
+# The tables a list of staff (names, whether active, roles) is read from: a list kept while their
+# version stays the same (clinic.lib.forms.KeptModelChoiceField) is never older than they are.
+STAFF_TABLES = ("accounts.User", "accounts.User_groups", "auth.Group")
+
 
 class StaffQuerySet(models.QuerySet["User"]):
     def active(self) -> StaffQuerySet:

@@ -5,17 +5,19 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from clinic.accounts.models import User
+from clinic.accounts.models import STAFF_TABLES, User
 from clinic.audit.models import AccessAction
+from clinic.lib.forms import KeptModelChoiceField
 
 
 class AuditFilterForm(forms.Form):
-    person = forms.ModelChoiceField(
+    person = KeptModelChoiceField(
         label=_("Person"),
         queryset=User.objects.names_only().order_by("last_name", "first_name", "username"),
         required=False,
         to_field_name="code",
         empty_label=_("Anyone"),
+        kept_under=STAFF_TABLES,
     )
     patient = forms.UUIDField(
         label=_("Patient code"),
