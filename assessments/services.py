@@ -174,8 +174,11 @@ def _check_moment(assessment: Assessment, patient: Patient) -> dict[str, str]:
 def _field_errors(assessment: Assessment, patient: Patient) -> dict[str, str]:
     errors: dict[str, str] = {}
     try:
+        # `code` is a new random UUID, not an entry: its uniqueness is the database's to keep
+        # (a query saved on every assessment).
         assessment.full_clean(
             exclude=[
+                "code",
                 "patient",
                 "assessed_by",
                 "created_by",
