@@ -14,14 +14,14 @@ import re
 import uuid
 from typing import Any
 
-from django import template
+from django import forms, template
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from clinic.lib.forms import select_options
-from clinic.lib.rows import format_rows
+from clinic.lib.rows import format_row, format_rows
 
 register = template.Library()
 
@@ -42,6 +42,38 @@ def option_tags(bound_field: Any) -> str:
             for value, label, chosen in select_options(bound_field)
         ),
     )
+
+
+@register.filter
+def input_tag(bound_field: Any) -> str:
+    """`{{ field }}` for a field whose widget is an `<input>` (text, search, date, number),
+    written in one pass: Django writes each through three templates (some 300 µs a field, a
+    millisecond for a filter form). The same HTML, from the widget's own context (its value as
+    the widget formats it, `required`, `aria-invalid`, `aria-describedby`); any other widget is
+    rendered by Django."""
+    field = bound_field.field
+    widget = field.widget
+    if (
+        not isinstance(widget, forms.widgets.Input)
+        or widget.template_name != f"django/forms/widgets/{widget.input_type}.html"
+        or field.show_hidden_initial
+        or field.localize
+    ):
+        return str(bound_field)
+    attrs = bound_field.build_widget_attrs({}, widget)
+    if bound_field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound_field.auto_id)
+    context = widget.get_context(bound_field.html_name, bound_field.value(), attrs)["widget"]
+    parts = [format_row('<input type="{}" name="{}"', context["type"], context["name"])]
+    if context["value"] is not None:
+        parts.append(format_row(' value="{}"', context["value"]))
+    for name, value in context["attrs"].items():
+        if value is True:
+            parts.append(format_row(" {}", name))
+        elif value is not False:
+            parts.append(format_row(' {}="{}"', name, value))
+    parts.append(">")
+    return mark_safe("".join(parts))  # noqa: S308 - each part escaped by format_row
 
 
 # The month abbreviations of each language used so far (a lazy label is translated on each use).

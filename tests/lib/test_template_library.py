@@ -134,3 +134,62 @@ def test_row_url_follows_the_script_prefix_the_app_is_served_under():
         set_script_prefix("/")
     assert at_root == f"/patients/{code}/"
     assert under_prefix == expected == f"/clinic/patients/{code}/"
+
+
+class _Inputs(forms.Form):
+    """A field of every kind the filter forms write with `input_tag`, and some they do not."""
+
+    words = forms.CharField(required=False, max_length=20)
+    needed = forms.CharField(help_text="Say it twice.")
+    code = forms.UUIDField(required=False)
+    day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    count = forms.IntegerField(required=False, min_value=0)
+    wanted = forms.BooleanField(required=False)
+    shy = forms.CharField(required=False, disabled=True, initial="x")
+    search = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": 'A "b"'})
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea)  # not an <input>
+    kind = forms.ChoiceField(required=False, choices=[("", "Any"), ("a", "A")])
+
+
+INPUT_CASES = [
+    None,  # unbound
+    {},  # bound, nothing sent: `needed` is missing
+    {
+        "words": '<b>"O\'Neil" & co</b>',
+        "needed": "yes",
+        "code": "not-a-code",
+        "day": "2026-02-30",
+        "count": "-3",
+        "wanted": "on",
+        "search": "x' onfocus='alert(1)",
+        "notes": "<script>",
+        "kind": "a",
+    },
+    {"needed": "y", "code": "9b2c1f0e-0000-4000-8000-000000000001", "day": "2026-03-29"},
+]
+
+
+@pytest.mark.parametrize("data", INPUT_CASES)
+def test_input_tag_writes_what_django_writes_for_every_field(data):
+    form = _Inputs(data)
+    form.is_valid()
+    template = engines["django"].from_string("{{ field|input_tag }}")
+    for field in form:
+        assert template.render({"field": field}) == str(field), field.name
+
+
+@pytest.mark.django_db
+def test_the_filter_forms_inputs_are_written_as_django_writes_them():
+    from clinic.audit.forms import AuditFilterForm
+    from clinic.reminders.forms import QueueFilterForm
+
+    template = engines["django"].from_string("{{ field|input_tag }}")
+    for form in (
+        AuditFilterForm({"patient": "nope", "mrn": '"x"', "date_from": "2026-01-05"}),
+        QueueFilterForm({"recipient": "<Ann>", "due_from": "yesterday", "due_to": "2026-01-05"}),
+    ):
+        form.is_valid()
+        for field in form:
+            assert template.render({"field": field}) == str(field), field.name
