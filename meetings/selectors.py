@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from clinic.accounts.models import DISPLAY_NAME_FIELDS, Discipline, User
 from clinic.accounts.roles import Role
+from clinic.lib import record_version
 from clinic.lib.template_library import reverse_in_rows
 from clinic.lib.timeline import TimelineEvent
 from meetings import sources
@@ -270,15 +269,14 @@ def suggestions(meeting: Meeting, *, user: Any) -> list[SuggestedCase]:
         meeting.items.exclude(status=ItemStatus.REMOVED).values_list("patient_id", flat=True)
     )
     state = (meeting.pk, user.pk, sorted(listed), timezone.localdate(), sources.latest_changes())
-    key = "suggestions:" + hashlib.sha256(repr(state).encode()).hexdigest()
-    kept = caches["records"]
-    found: list[tuple[int, str, str, Any]] | None = kept.get(key)
-    if found is None:
-        found = [
+
+    def search() -> list[tuple[int, str, str, Any]]:
+        return [
             (s.patient.pk, s.reason, s.detail, s.plan_code)
             for s in _search_suggestions(meeting, user=user, listed=listed)
         ]
-        kept.set(key, found, SUGGESTIONS_KEPT_SECONDS)
+
+    found = record_version.kept("suggestions", state, search, SUGGESTIONS_KEPT_SECONDS)
     patients = {
         patient.pk: patient
         for patient in Patient.objects.filter(pk__in={row[0] for row in found}).only(

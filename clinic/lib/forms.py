@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django import forms
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 
-from clinic.lib.record_version import tables_version
+from clinic.lib.record_version import kept, tables_version
 
 
 def add_validation_errors(form: Any, error: ValidationError) -> None:
@@ -81,10 +79,4 @@ def _model_options(field: Any, queryset: Any) -> list[tuple[str, str]]:
         return read()
     query = field.options_query()
     state = (query, field.to_field_name, get_language(), tables_version(*field.kept_under))
-    key = "options:" + hashlib.sha256(repr(state).encode()).hexdigest()
-    kept = caches["records"]
-    options: list[tuple[str, str]] | None = kept.get(key)
-    if options is None:
-        options = read()
-        kept.set(key, options)
-    return options
+    return kept("options", state, read)

@@ -27,12 +27,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.apps import apps
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -118,15 +122,44 @@ def _part_sql(part: _Part, index: int) -> str:
     return f"(SELECT string_agg({cell}, ',' ORDER BY {row}.id) FROM {table} {joined} WHERE {where})"  # noqa: S608
 
 
+def _digest_sql(parts: list[_Part]) -> str:
+    """One query: the digest of the parts' digests."""
+    sql = ",\n".join(_part_sql(part, index) for index, part in enumerate(parts))
+    return f"SELECT md5(concat_ws('|', {sql}))"
+
+
+def _digest(sql: str, params: dict[str, Any] | None = None) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return str(cursor.fetchone()[0])
+
+
 def version(patient_id: int) -> str:
     """The version of the patient's record: changes with any row of it (one query)."""
     global _sql
     if _sql is None:
-        parts = ",\n".join(_part_sql(part, index) for index, part in enumerate(_parts))
-        _sql = f"SELECT md5(concat_ws('|', {parts}))"
-    with connection.cursor() as cursor:
-        cursor.execute(_sql, {"patient": patient_id})
-        return str(cursor.fetchone()[0])
+        _sql = _digest_sql(_parts)
+    return _digest(_sql, {"patient": patient_id})
+
+
+def tables_version(*models: str) -> str:
+    """The version of these small tables, read whole ("accounts.User", "accounts.User_groups"):
+    a digest of the id and `xmin` of every row, which changes with any insert, update or delete
+    of them (one query)."""
+    return _digest(_digest_sql([_Part(model, shared=True) for model in models]))
+
+
+def kept(name: str, state: Hashable, build: Callable[[], T], timeout: Any = DEFAULT_TIMEOUT) -> T:
+    """What `build()` gives, kept in this process (the `records` cache) under `name` and
+    `state`: everything the value depends on, a version among them. Kept values may hold
+    patient data: they never go to Redis."""
+    key = f"{name}:" + hashlib.sha256(repr(state).encode()).hexdigest()
+    cache = caches["records"]
+    value: T | None = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout)
+    return value
 
 
 def cached_page(
@@ -136,27 +169,6 @@ def cached_page(
 
     `variant` is everything else the page depends on: the viewer's rights, the day, the options
     asked for. `build` must read the record itself (after this reads its version)."""
-    key = repr((name, patient_id, version(patient_id), get_language(), variant))
-    key = "record:" + hashlib.sha256(key.encode()).hexdigest()
-    cache = caches["records"]
-    html = cache.get(key)
-    if html is None:
-        html = str(build())
-        cache.set(key, html)
+    state = (name, patient_id, version(patient_id), get_language(), variant)
+    html = kept("record", state, lambda: str(build()))
     return mark_safe(html)  # noqa: S308 - the HTML `build` rendered, escaped by its templates
-
-
-def tables_version(*models: str) -> str:
-    """A digest of the id and `xmin` of every row of these small tables ("accounts.User",
-    "accounts.User_groups"): changes with any insert, update or delete of them (one query)."""
-    quote = connection.ops.quote_name
-    parts = []
-    for index, label in enumerate(models):
-        table = quote(apps.get_model(label)._meta.db_table)
-        row = f"t{index}"
-        cell = f"{row}.id || ':' || {row}.xmin"
-        # Table names from the models' metadata, quoted.
-        parts.append(f"(SELECT string_agg({cell}, ',' ORDER BY {row}.id) FROM {table} {row})")  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT md5(concat_ws('|', {', '.join(parts)}))")
-        return str(cursor.fetchone()[0])
