@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from clinic.lib.dates import within_days
@@ -54,5 +55,21 @@ def notification_for(*, recipient: Any, code: Any) -> Notification:
     return Notification.objects.get(recipient=recipient, code=code)
 
 
+# The top bar shows "99+" past 99 unread: counting further would only cost time.
+UNREAD_COUNTED_UP_TO = 100
+
+
 def unread_count(*, recipient: Any) -> int:
-    return Notification.objects.unread().filter(recipient=recipient).count()
+    """The person's unread notifications, counted up to UNREAD_COUNTED_UP_TO (the top bar's
+    badge, on every page). Written in SQL: the ORM's count took longer to compile than the
+    partial index `notification_unread` takes to answer it."""
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {quote(meta.db_table)} "  # noqa: S608 - names from the model
+        f"WHERE {quote(meta.get_field('recipient').column)} = %s "
+        f"AND {quote(meta.get_field('read_at').column)} IS NULL LIMIT %s) AS unread"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [recipient.pk, UNREAD_COUNTED_UP_TO])
+        return int(cursor.fetchone()[0])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from clinic.accounts.roles import Role
 from clinic.reminders.context_processors import unread_notifications
 from clinic.reminders.models import Notification
+from clinic.reminders.selectors import UNREAD_COUNTED_UP_TO, unread_count
 from tests.conftest import client_for, make_user
 
 pytestmark = pytest.mark.django_db
@@ -177,6 +178,24 @@ def test_a_large_count_shows_as_99_plus(clinician: Any) -> None:
     body = client_for(clinician).get(reverse("home")).content.decode()
 
     assert '99+<span class="visually-hidden"> unread</span>' in body
+    # Counted no further than the badge needs.
+    assert unread_count(recipient=clinician) == UNREAD_COUNTED_UP_TO == 100
+
+
+def test_the_count_is_exact_up_to_the_badge_limit_and_leaves_out_read_ones(
+    clinician: Any,
+) -> None:
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [Notification(recipient=clinician, title="x", created_at=now) for _ in range(99)]
+        + [Notification(recipient=clinician, title="read", created_at=now, read_at=now)]
+        + [Notification(recipient=make_user(), title="theirs", created_at=now)]
+    )
+
+    body = client_for(clinician).get(reverse("home")).content.decode()
+
+    assert unread_count(recipient=clinician) == 99
+    assert '99<span class="visually-hidden"> unread</span>' in body
 
 
 def test_the_unread_count_costs_one_query_and_none_for_anonymous_visitors(
