@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, TextChoices
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -33,7 +34,7 @@ from meetings.models import (
     MeetingStatus,
 )
 from patients import selectors as patient_selectors
-from patients.access import visible_among, visible_patients
+from patients.access import can_read_patients, visible_among, visible_patients
 from patients.models import Patient
 
 # How far ahead the suggestions look for follow-ups and device refills due.
@@ -180,16 +181,22 @@ def agenda(
     user: Any,
     with_actions: bool = False,
     fields: Sequence[str] = (),
+    hidden: frozenset[int] | None = None,
 ) -> Agenda:
     """The meeting's cases in order, the proposals waiting, and what each viewer may see.
 
     `fields`: only these of each item and the rows they name, e.g. what the agenda page lists
     (BRIEF_FIELDS) or the run view (RUN_LIST_FIELDS); any other field of an item, its patient or
-    its people then costs a query each. Without them, items are read whole."""
+    its people then costs a query each. Without them, items are read whole.
+    `hidden`: the patients the viewer may not open, when already known (AgendaState.hidden);
+    else worked out here."""
     items = _items(meeting, fields=fields)
-    # Whether the viewer may open each case's patient (a query more only for restricted
-    # records that are not the viewer's own).
-    visible = visible_among(user, (item.patient for item in items))
+    if hidden is None:
+        # Whether the viewer may open each case's patient (a query more only for restricted
+        # records that are not the viewer's own).
+        visible = visible_among(user, (item.patient for item in items))
+    else:
+        visible = {item.patient_id for item in items} - hidden
     actions: dict[int, list[ActionItem]] = {}
     if with_actions:
         for action in meeting.actions.select_related("owner").order_by("due_date", "id"):
@@ -204,6 +211,56 @@ def agenda(
         else:
             rows.append(row)
     return Agenda(meeting, rows, proposed, removed, actions.get(0, []))
+
+
+@dataclass(frozen=True)
+class AgendaState:
+    """What the agenda page's list of cases is drawn from, read in one query before the cases
+    themselves (so a list drawn while they change is kept under the older state)."""
+
+    # Changes with any insert, update or delete of the meeting's items or of their patients,
+    # and with a change to the names of their presenters and proposers (the `xmin` of each row,
+    # see clinic.lib.record_version).
+    version: str
+    # The agenda's patients the viewer may not open (restricted records, worked out afresh).
+    hidden: frozenset[int]
+
+
+def agenda_state(meeting: Meeting, *, user: Any) -> AgendaState:
+    """The agenda's version, and which of its patients `user` may not open: a restricted record
+    is asked of the database (care team, broken glass) only when it is not the viewer's own."""
+    quote = connection.ops.quote_name
+    item, patient, person = AgendaItem._meta, Patient._meta, User._meta
+
+    def column(meta: Any, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    def names(alias: str) -> str:
+        return ", ".join(f"{alias}.{column(person, name)}" for name in DISPLAY_NAME_FIELDS)
+
+    people = quote(person.db_table)
+    # Names and columns from the models' metadata, quoted; the values are bound.
+    sql = (
+        "SELECT md5(string_agg(concat_ws(':', i.id, i.xmin, p.xmin, "  # noqa: S608
+        f"{names('pr')}, {names('pb')}), ',' ORDER BY i.id)), "
+        "array_agg(DISTINCT p.id), "
+        f"array_agg(DISTINCT p.id) FILTER (WHERE p.{column(patient, 'restricted')} "
+        f"AND p.{column(patient, 'primary_clinician')} IS DISTINCT FROM %(viewer)s) "
+        f"FROM {quote(item.db_table)} i "
+        f"JOIN {quote(patient.db_table)} p ON p.id = i.{column(item, 'patient')} "
+        f"LEFT JOIN {people} pr ON pr.id = i.{column(item, 'presenter')} "
+        f"LEFT JOIN {people} pb ON pb.id = i.{column(item, 'proposed_by')} "
+        f"WHERE i.{column(item, 'meeting')} = %(meeting)s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"meeting": meeting.pk, "viewer": user.pk})
+        version, everyone, restricted = cursor.fetchone()
+    if not can_read_patients(user):
+        return AgendaState(str(version), frozenset(everyone or ()))
+    others = set(restricted or ())
+    if others:
+        others -= set(visible_patients(user).filter(pk__in=others).values_list("pk", flat=True))
+    return AgendaState(str(version), frozenset(others))
 
 
 @dataclass

@@ -11,15 +11,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clinic.accounts.roles import Role
 from clinic.audit.models import AccessAction
+from clinic.lib import record_version
 from clinic.lib.access import any_staff, roles
 from clinic.lib.forms import add_validation_errors
 from clinic.lib.htmx import wants_fragment
@@ -200,22 +203,38 @@ def series_stop(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def meeting_detail(request: HttpRequest, code: str) -> HttpResponse:
     meeting = get_meeting(request, code)
-    # The summaries and the suggested cases load on demand (item_summary, meeting_suggestions):
-    # thirty summaries and six suggestion searches would make every view of the agenda slow.
-    agenda = selectors.agenda(meeting, user=request.user, fields=selectors.BRIEF_FIELDS)
     manage = can_manage(request.user)
-    log_patients(
-        request,
-        action=AccessAction.VIEW,
-        patient_codes=[patient.code for patient in agenda.patients],
-        obj=meeting,
-    )
+    # Cases are added, ordered and accepted while the meeting is open.
     change = manage and meeting.is_open
+    # The list of cases is kept in the process while the agenda's state stays the same: read
+    # first, so a list drawn while the cases change is kept under the older state.
+    state = selectors.agenda_state(meeting, user=request.user)
+
+    def build() -> tuple[str, list[Any]]:
+        # The summaries and the suggested cases load on demand (item_summary,
+        # meeting_suggestions): thirty summaries and six searches would make every view slow.
+        agenda = selectors.agenda(
+            meeting, user=request.user, fields=selectors.BRIEF_FIELDS, hidden=state.hidden
+        )
+        context = {
+            "meeting": meeting,
+            "agenda": agenda,
+            "can_manage": manage,
+            "can_change_agenda": change,
+            "csrf_token": record_version.CSRF_STAND_IN,
+        }
+        # No request: what the list shows depends on the viewer only through the flags and
+        # the patients hidden from them, which the key holds.
+        html = render_to_string("meetings/_agenda_body.html", context)
+        return html, [patient.code for patient in agenda.patients]
+
+    key = (meeting.pk, state.version, state.hidden, manage, change, get_language())
+    body, shown = record_version.kept("agenda", key, build)
+    log_patients(request, action=AccessAction.VIEW, patient_codes=shown, obj=meeting)
     context = {
         "meeting": meeting,
-        "agenda": agenda,
+        "agenda_body": record_version.with_csrf_token(body, request),
         "can_manage": manage,
-        # Cases are added, ordered and accepted while the meeting is open.
         "can_change_agenda": change,
         "add_form": PatientAddForm() if change else None,
         "now": timezone.now(),

@@ -33,6 +33,8 @@ from django.apps import apps
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.db import connection
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -160,6 +162,16 @@ def kept(name: str, state: Hashable, build: Callable[[], T], timeout: Any = DEFA
         value = build()
         cache.set(key, value, timeout)
     return value
+
+
+# A kept page is drawn without the request, for whoever asks next: its forms carry this in
+# place of the CSRF token, and `with_csrf_token` puts each viewer's own token there.
+CSRF_STAND_IN = "csrf-token-of-the-viewer"
+
+
+def with_csrf_token(html: str, request: HttpRequest) -> SafeString:
+    """A kept page's HTML, drawn with `csrf_token=CSRF_STAND_IN`, with the request's token."""
+    return mark_safe(html.replace(CSRF_STAND_IN, get_token(request)))  # noqa: S308 - our HTML
 
 
 def cached_page(
