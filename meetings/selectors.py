@@ -34,7 +34,7 @@ from meetings.models import (
     MeetingStatus,
 )
 from patients import selectors as patient_selectors
-from patients.access import can_read_patients, visible_among, visible_patients
+from patients.access import AccessFacts, visible_among, visible_patients
 from patients.models import Patient
 
 # How far ahead the suggestions look for follow-ups and device refills due.
@@ -227,8 +227,8 @@ class AgendaState:
 
 
 def agenda_state(meeting: Meeting, *, user: Any) -> AgendaState:
-    """The agenda's version, and which of its patients `user` may not open: a restricted record
-    is asked of the database (care team, broken glass) only when it is not the viewer's own."""
+    """The agenda's version, and which of its patients `user` may not open (the rule of
+    `visible_among`, from what the same query reads of each patient)."""
     quote = connection.ops.quote_name
     item, patient, person = AgendaItem._meta, Patient._meta, User._meta
 
@@ -243,9 +243,9 @@ def agenda_state(meeting: Meeting, *, user: Any) -> AgendaState:
     sql = (
         "SELECT md5(string_agg(concat_ws(':', i.id, i.xmin, p.xmin, "  # noqa: S608
         f"{names('pr')}, {names('pb')}), ',' ORDER BY i.id)), "
-        "array_agg(DISTINCT p.id), "
-        f"array_agg(DISTINCT p.id) FILTER (WHERE p.{column(patient, 'restricted')} "
-        f"AND p.{column(patient, 'primary_clinician')} IS DISTINCT FROM %(viewer)s) "
+        # A patient twice on the agenda is listed twice: visible_among counts each once.
+        f"array_agg(ARRAY[p.id, p.{column(patient, 'restricted')}::int, "
+        f"p.{column(patient, 'primary_clinician')}]) "
         f"FROM {quote(item.db_table)} i "
         f"JOIN {quote(patient.db_table)} p ON p.id = i.{column(item, 'patient')} "
         f"LEFT JOIN {people} pr ON pr.id = i.{column(item, 'presenter')} "
@@ -253,14 +253,13 @@ def agenda_state(meeting: Meeting, *, user: Any) -> AgendaState:
         f"WHERE i.{column(item, 'meeting')} = %(meeting)s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"meeting": meeting.pk, "viewer": user.pk})
-        version, everyone, restricted = cursor.fetchone()
-    if not can_read_patients(user):
-        return AgendaState(str(version), frozenset(everyone or ()))
-    others = set(restricted or ())
-    if others:
-        others -= set(visible_patients(user).filter(pk__in=others).values_list("pk", flat=True))
-    return AgendaState(str(version), frozenset(others))
+        cursor.execute(sql, {"meeting": meeting.pk})
+        version, rows = cursor.fetchone()
+    patients = [
+        AccessFacts(pk, bool(restricted), clinician) for pk, restricted, clinician in rows or ()
+    ]
+    hidden = {p.pk for p in patients} - visible_among(user, patients)
+    return AgendaState(str(version), frozenset(hidden))
 
 
 @dataclass

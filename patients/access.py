@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -77,7 +78,16 @@ def visible_patients(user: Any) -> QuerySet[Patient]:
     )
 
 
-def visible_among(user: Any, patients: Iterable[Patient]) -> set[int]:
+@dataclass(frozen=True)
+class AccessFacts:
+    """What `visible_among` reads of a patient, for a query that reads no more of it."""
+
+    pk: int
+    restricted: bool
+    primary_clinician_id: int | None
+
+
+def visible_among(user: Any, patients: Iterable[Patient | AccessFacts]) -> set[int]:
     """The ids of those of `patients` (already read) that `user` may open: the rule of
     visible_patients(), asked of these records only.
 
